@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+import SQLiteDB
+
+/// Builds the TaskPilot service on `configuration`: opens and migrates the database, creates
+/// the scheduler gateway and wires the routes. The database and the HTTP client close when
+/// the application shuts down.
+public func buildApplication(
+    _ configuration: TaskPilotConfiguration,
+    logger: Logger = Logger(label: "taskpilot")
+) async throws -> some ApplicationProtocol {
+    let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
+    if !applied.isEmpty {
+        logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
+    }
+    let gateway = HTTPSchedulerGateway(
+        baseURL: configuration.schedulerURL,
+        timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds
+    )
+    let repository = SQLiteWebTaskRepository(database: database)
+    let router = buildRouter(
+        database: database,
+        webTasks: WebTaskService(repository: repository),
+        executions: ExecutionService(repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway)
+    )
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot"),
+        logger: logger
+    )
+    application.addServices(
+        ShutdownHook { try await gateway.shutdown() },
+        ShutdownHook { try await database.close() }
+    )
+    return application
+}
+
+func buildRouter(database: Database, webTasks: WebTaskService, executions: ExecutionService) -> Router<TaskPilotRequestContext> {
+    let router = Router(context: TaskPilotRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    let api = router.group("api")
+    HealthRoutes(check: { try await database.read { try $0.execute("SELECT 1") } }).add(to: api)
+    let tasks = api.group("tasks")
+    WebTaskRoutes(service: webTasks).add(to: tasks)
+    ExecutionRoutes(service: executions).add(to: tasks)
+    return router
+}

@@ -1,0 +1,73 @@
+import Configuration
+
+/// Reads `TaskPilotConfiguration` with swift-configuration. Highest wins: command-line flags,
+/// environment, the JSON config file, built-in defaults.
+public enum ConfigurationLoader {
+    /// Each key and the environment variable that sets it. Flags reach the loader already
+    /// keyed by configuration key, so both are read through the same names and parsing.
+    public static let environmentNames: [String: String] = [
+        "http.host": "TASKPILOT_HOST",
+        "http.port": "TASKPILOT_PORT",
+        "db.path": "TASKPILOT_DB",
+        "scheduler.url": "TASKPILOT_SCHEDULER_URL",
+        "scheduler.timeoutMs": "TASKPILOT_SCHEDULER_TIMEOUT_MS",
+        "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
+        "auth.tokens": "TASKPILOT_API_TOKENS",
+        "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
+    ]
+
+    /// - Parameters:
+    ///   - flags: values given on the command line, keyed by configuration key (`http.port`).
+    ///   - environment: the process environment.
+    ///   - configFile: a JSON file shaped like `config/taskpilot.json`, or nil for none.
+    public static func load(
+        flags: [String: String],
+        environment: [String: String],
+        configFile: String?
+    ) async throws -> TaskPilotConfiguration {
+        var providers: [any ConfigProvider] = [
+            stringProvider(flags.reduce(into: [:]) { named, flag in
+                if let name = environmentNames[flag.key] { named[name] = flag.value }
+            }),
+            stringProvider(environment.filter { environmentNames.values.contains($0.key) }),
+        ]
+        if let configFile {
+            do {
+                let location = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(configFile), isSecret: false)]))
+                providers.append(try await FileProvider<JSONSnapshot>(config: location))
+            } catch {
+                throw ConfigurationError(key: "--config", reason: "cannot read \(configFile): \(error)")
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+
+        var configuration = TaskPilotConfiguration()
+        try await read("http.host") { configuration.host = try await reader.fetchString(forKey: $0) ?? configuration.host }
+        try await read("http.port") { configuration.port = try await reader.fetchInt(forKey: $0) ?? configuration.port }
+        try await read("db.path") { configuration.databasePath = try await reader.fetchString(forKey: $0) ?? configuration.databasePath }
+        try await read("scheduler.url") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
+        try await read("scheduler.timeoutMs") {
+            configuration.schedulerTimeoutMilliseconds = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerTimeoutMilliseconds
+        }
+        try await read("http.corsOrigins") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
+        try await read("auth.tokens") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
+        try await read("auth.tokenFile") { configuration.apiTokenFile = try await reader.fetchString(forKey: $0) }
+        return try configuration.validated()
+    }
+
+    /// A provider over plain strings (flags, environment), looked up by each key's environment name.
+    private static func stringProvider(_ values: [String: String]) -> some ConfigProvider {
+        KeyMappingProvider(upstream: EnvironmentVariablesProvider(environmentVariables: values)) { key in
+            AbsoluteConfigKey([environmentNames[key.components.joined(separator: ".")] ?? "TASKPILOT_UNKNOWN_KEY"])
+        }
+    }
+
+    /// Runs one read, turning any failure into an error that names the key.
+    private static func read(_ key: String, _ body: (ConfigKey) async throws -> Void) async throws {
+        do {
+            try await body(ConfigKey(key))
+        } catch {
+            throw ConfigurationError(key: key, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import OrderedJSON
+
+/// A user-facing task. Its `status` is control-plane intent, not execution state:
+/// the DTP owns execution, and TaskPilot only links to it through `schedulerTaskId`.
+public struct WebTask: Sendable, Equatable {
+    public var id: Int64
+    public var type: String
+    public var payload: String
+    public var status: WebTaskStatus
+    public var schedulerTaskId: Int64?
+    public var createdAt: String
+    public var updatedAt: String
+
+    public static let maxTypeLength = 128
+    public static let maxPayloadBytes = 256 * 1024
+
+    /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`.
+    public var json: String {
+        var object = JSONObject()
+        object.add("id", id)
+        object.add("type", type)
+        object.add("payload", payload)
+        object.add("status", status.rawValue)
+        object.add("schedulerTaskId", schedulerTaskId)
+        object.add("createdAt", createdAt)
+        object.add("updatedAt", updatedAt)
+        return object.json
+    }
+}
+
+public enum WebTaskStatus: String, Sendable, CaseIterable {
+    case pending = "PENDING"
+    case canceled = "CANCELED"
+}

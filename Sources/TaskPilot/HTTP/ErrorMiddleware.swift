@@ -1,0 +1,24 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every error a route throws into TaskPilot's JSON error body, so a client never sees
+/// Hummingbird's own format or an internal detail. Unexpected errors become a logged 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as TaskPilotError {
+            return JSONResponse.error(error.status, message: error.message, path: request.uri.path)
+        } catch is NIOTooManyBytesError {
+            return JSONResponse.error(.contentTooLarge, message: "Request body is larger than \(context.maxUploadSize) bytes", path: request.uri.path)
+        } catch let error as HTTPError {
+            return JSONResponse.error(error.status, message: error.body ?? error.status.reasonPhrase, path: request.uri.path, headers: error.headers)
+        } catch let error as any HTTPResponseError {
+            return JSONResponse.error(error.status, message: error.status.reasonPhrase, path: request.uri.path)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return JSONResponse.error(.internalServerError, message: "Internal server error", path: request.uri.path)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+
+/// Reading what clients send: path ids, query parameters and bodies, each failure a 400
+/// that names the field.
+enum RequestParsing {
+    /// The `{id}` path parameter as a positive 64-bit integer.
+    static func taskId(_ context: some RequestContext) throws(TaskPilotError) -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw .invalid("id must be a positive 64-bit integer")
+        }
+        return id
+    }
+
+    /// The whole body, up to the context's limit (past it, `NIOTooManyBytesError`: 413).
+    static func body(_ request: Request, context: some RequestContext) async throws -> ByteBuffer {
+        try await request.body.collect(upTo: context.maxUploadSize)
+    }
+
+    struct NewTask {
+        let type: String
+        let payload: String
+    }
+
+    static func newTask(_ bytes: ByteBuffer) throws(TaskPilotError) -> NewTask {
+        let body = try JSONObjectBody(bytes.readableBytesView)
+        guard let type = try body.string("type") else {
+            throw .invalid("type is required")
+        }
+        guard !type.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("type must not be blank")
+        }
+        // Counted in Unicode scalars, as SQLite's length() counts characters.
+        guard type.unicodeScalars.count <= WebTask.maxTypeLength else {
+            throw .invalid("type must be at most \(WebTask.maxTypeLength) characters")
+        }
+        let payload = try body.string("payload") ?? ""
+        guard payload.utf8.count <= WebTask.maxPayloadBytes else {
+            throw .invalid("payload must be at most \(WebTask.maxPayloadBytes) bytes")
+        }
+        return NewTask(type: type, payload: payload)
+    }
+
+    static func taskQuery(_ request: Request) throws(TaskPilotError) -> WebTaskQuery {
+        let parameters = request.uri.queryParameters
+        var query = WebTaskQuery()
+        if let status = parameters.get("status") {
+            guard let value = WebTaskStatus(rawValue: status) else {
+                throw .invalid("status must be one of \(WebTaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.status = value
+        }
+        if let bound = parameters.get("bound") {
+            guard let value = Bool(bound) else { throw .invalid("bound must be true or false") }
+            query.bound = value
+        }
+        if let limit = parameters.get("limit") {
+            guard let value = Int(limit), (1...WebTaskQuery.maxLimit).contains(value) else {
+                throw .invalid("limit must be an integer from 1 to \(WebTaskQuery.maxLimit)")
+            }
+            query.limit = value
+        }
+        if let cursor = parameters.get("cursor") {
+            guard let id = PageCursor.decode(cursor) else { throw .invalid("cursor is not valid") }
+            query.beforeId = id
+        }
+        return query
+    }
+}

@@ -1,0 +1,13 @@
+import Hummingbird
+
+/// The request context of every TaskPilot route.
+public struct TaskPilotRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Largest request body accepted; beyond it the answer is 413.
+    public var maxUploadSize: Int { 1 << 20 }
+}

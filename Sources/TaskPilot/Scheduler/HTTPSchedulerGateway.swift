@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import OrderedJSON
+
+/// `SchedulerGateway` over HTTP with one AsyncHTTPClient owned by the application.
+///
+/// Not `HTTPClient.shared`: its 90 s timeouts and redirect following are wrong for a proxy
+/// that must answer 504 after `scheduler.timeoutMs` and never be sent elsewhere.
+public final class HTTPSchedulerGateway: SchedulerGateway {
+    public let baseURL: String
+    private let client: HTTPClient
+    private let timeout: TimeAmount
+    private let timeoutMilliseconds: Int
+    /// A DTP answer larger than this is a 502, never buffered without bound.
+    private let maxResponseBytes: Int
+
+    public init(baseURL: String, timeoutMilliseconds: Int, maxResponseBytes: Int = 1 << 20) {
+        self.baseURL = baseURL
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeout = .milliseconds(Int64(timeoutMilliseconds))
+        self.maxResponseBytes = maxResponseBytes
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: timeout, read: timeout)
+        configuration.httpVersion = .http1Only
+        configuration.decompression = .disabled
+        // By default a refused connection is retried until the connect timeout; a DTP that is
+        // down must be reported at once.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    public func createTask(type: String, payload: String) async throws(SchedulerError) -> SchedulerCreateResult {
+        var body = JSONObject()
+        body.add("type", type)
+        body.add("payload", payload)
+        let answer = try await send(.POST, "/tasks", body: body.json)
+        guard (200..<300).contains(answer.status) else {
+            return .rejected(answer)
+        }
+        guard let object = try? JSONObjectBody(answer.body.readableBytesView),
+              let id = try? object.positiveInt64("id")
+        else {
+            throw .unreadable(url: baseURL, cause: "POST /tasks answered \(answer.status) without a task id in its body")
+        }
+        return .created(id: id, answer: answer)
+    }
+
+    public func getTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
+        try await send(.GET, "/tasks/\(id)")
+    }
+
+    public func cancelTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
+        try await send(.PUT, "/tasks/\(id)/cancel")
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(SchedulerError) -> SchedulerAnswer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let bytes = try await response.body.collect(upTo: maxResponseBytes)
+            return SchedulerAnswer(
+                status: Int(response.status.code),
+                contentType: response.headers.first(name: "Content-Type"),
+                body: bytes
+            )
+        } catch {
+            throw classify(error)
+        }
+    }
+
+    /// Every transport failure becomes a `SchedulerError`; none may escape as a Hummingbird
+    /// error, which would turn `HTTPParserError` into 400 and `NIOTooManyBytesError` into 413.
+    private func classify(_ error: any Error) -> SchedulerError {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
+                return .timedOut(url: baseURL, milliseconds: timeoutMilliseconds)
+            case .remoteConnectionClosed:
+                return .unreachable(url: baseURL, cause: "the connection was closed before a complete answer")
+            default:
+                return .unreachable(url: baseURL, cause: "\(error)")
+            }
+        }
+        if error is NIOTooManyBytesError {
+            return .unreadable(url: baseURL, cause: "the answer is larger than \(maxResponseBytes) bytes")
+        }
+        if error is HTTPParserError {
+            return .unreadable(url: baseURL, cause: "the answer is not valid HTTP (\(error))")
+        }
+        if let error = error as? IOError {
+            return .unreachable(url: baseURL, cause: String(cString: strerror(error.errnoCode)))
+        }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return classify(first.error)
+        }
+        return .unreachable(url: baseURL, cause: "\(error)")
+    }
+}

@@ -1,0 +1,27 @@
+/// Why a DTP call got no usable answer. Each names the scheduler's URL and the cause.
+public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Refused, reset or otherwise failed connection: 502.
+    case unreachable(url: String, cause: String)
+    /// No answer within `scheduler.timeoutMs`: 504.
+    case timedOut(url: String, milliseconds: Int)
+    /// An answer TaskPilot had to read but could not: 502.
+    case unreadable(url: String, cause: String)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(url, cause):
+            "Scheduler at \(url) is unreachable: \(cause)"
+        case let .timedOut(url, milliseconds):
+            "Scheduler at \(url) did not answer within \(milliseconds) ms"
+        case let .unreadable(url, cause):
+            "Scheduler at \(url) gave an unreadable answer: \(cause)"
+        }
+    }
+
+    var taskPilotError: TaskPilotError {
+        switch self {
+        case .unreachable, .unreadable: .badGateway(description)
+        case .timedOut: .gatewayTimeout(description)
+        }
+    }
+}

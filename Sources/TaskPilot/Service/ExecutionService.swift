@@ -1,0 +1,157 @@
+import OrderedJSON
+
+/// Routes intent to the DTP: bind a web task to a DTP task, query its execution, cancel it.
+/// TaskPilot never interprets execution state; the DTP's answers go back as they came.
+public struct ExecutionService: Sendable {
+    let repository: any WebTaskRepository
+    let commandLog: any CommandLog
+    let gateway: any SchedulerGateway
+    private let binds = KeyedSerializer<Int64>()
+
+    public init(repository: any WebTaskRepository, commandLog: any CommandLog, gateway: any SchedulerGateway) {
+        self.repository = repository
+        self.commandLog = commandLog
+        self.gateway = gateway
+    }
+
+    /// What a bind came to: the web task as now bound, or the DTP's refusal, unchanged.
+    public enum BindResult: Sendable {
+        case bound(WebTask)
+        case rejected(SchedulerAnswer)
+    }
+
+    /// Binds `webTaskId` to a new DTP task, or to `schedulerTaskId` when given.
+    ///
+    /// Binds of one web task run one at a time, so concurrent callers create one DTP task
+    /// and all see it. No database transaction is held across the DTP call; the binding is
+    /// stored only once the DTP has answered, so a failed bind stores nothing.
+    public func bind(webTaskId: Int64, schedulerTaskId requested: Int64?) async throws -> BindResult {
+        try await binds.run(webTaskId) {
+            guard let task = try await repository.find(id: webTaskId) else {
+                throw TaskPilotError.taskNotFound(webTaskId)
+            }
+            if let existing = task.schedulerTaskId {
+                guard requested == nil || requested == existing else {
+                    throw TaskPilotError.conflict("Task \(webTaskId) is already bound to scheduler task \(existing)")
+                }
+                return .bound(task)
+            }
+            guard task.status == .pending else {
+                throw TaskPilotError.conflict("Task \(webTaskId) is \(task.status.rawValue) and cannot be bound")
+            }
+            if let requested {
+                return try await attach(task, to: requested)
+            }
+            return try await createAndBind(task)
+        }
+    }
+
+    /// `GET /tasks/{id}` on the DTP for a bound web task.
+    public func execution(webTaskId: Int64) async throws -> SchedulerAnswer {
+        let schedulerTaskId = try await boundSchedulerTask(webTaskId)
+        do {
+            return try await gateway.getTask(id: schedulerTaskId)
+        } catch {
+            throw error.taskPilotError
+        }
+    }
+
+    /// `PUT /tasks/{id}/cancel` on the DTP for a bound web task, recorded in the command log.
+    public func cancelExecution(webTaskId: Int64) async throws -> SchedulerAnswer {
+        let schedulerTaskId = try await boundSchedulerTask(webTaskId)
+        return try await logged(.cancel, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId) {
+            try await gateway.cancelTask(id: schedulerTaskId)
+        }
+    }
+
+    private func attach(_ task: WebTask, to schedulerTaskId: Int64) async throws -> BindResult {
+        let answer = try await logged(.attach, webTaskId: task.id, schedulerTaskId: schedulerTaskId) {
+            try await gateway.getTask(id: schedulerTaskId)
+        }
+        guard answer.status == 200 else { return .rejected(answer) }
+        return .bound(try await store(task.id, schedulerTaskId, .attached))
+    }
+
+    private func createAndBind(_ task: WebTask) async throws -> BindResult {
+        let result = try await logged(.create, webTaskId: task.id, schedulerTaskId: nil) {
+            try await gateway.createTask(type: task.type, payload: Self.schedulerPayload(for: task))
+        }
+        switch result {
+        case .rejected(let answer):
+            return .rejected(answer)
+        case .created(let id, _):
+            return .bound(try await store(task.id, id, .created))
+        }
+    }
+
+    private func store(_ webTaskId: Int64, _ schedulerTaskId: Int64, _ origin: BindingOrigin) async throws -> WebTask {
+        guard let task = try await repository.bind(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, origin: origin) else {
+            throw TaskPilotError.taskNotFound(webTaskId)
+        }
+        return task
+    }
+
+    private func boundSchedulerTask(_ webTaskId: Int64) async throws -> Int64 {
+        guard let task = try await repository.find(id: webTaskId) else {
+            throw TaskPilotError.taskNotFound(webTaskId)
+        }
+        guard let schedulerTaskId = task.schedulerTaskId else {
+            throw TaskPilotError.conflict("Task \(webTaskId) is not bound to a scheduler task")
+        }
+        return schedulerTaskId
+    }
+
+    /// Records the command before calling the DTP and its outcome after, so even a call
+    /// TaskPilot does not live to see answered is on record.
+    private func logged<Result: SchedulerOutcome>(
+        _ command: SchedulerCommand,
+        webTaskId: Int64,
+        schedulerTaskId: Int64?,
+        _ call: () async throws -> Result
+    ) async throws -> Result {
+        let record = try await commandLog.start(command, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId)
+        let result: Result
+        do {
+            result = try await call()
+        } catch let error as SchedulerError {
+            try await commandLog.finish(record, schedulerTaskId: nil, httpStatus: nil, message: error.description)
+            throw error.taskPilotError
+        }
+        try await commandLog.finish(record, schedulerTaskId: result.schedulerTaskId, httpStatus: result.answer.status, message: result.answer.message)
+        return result
+    }
+
+    /// The payload TaskPilot sends on create: a JSON string naming the web task.
+    static func schedulerPayload(for task: WebTask) -> String {
+        var object = JSONObject()
+        object.add("webTaskId", task.id)
+        object.add("type", task.type)
+        object.add("payload", task.payload)
+        return object.json
+    }
+}
+
+/// A DTP call's outcome as the command log records it.
+protocol SchedulerOutcome: Sendable {
+    var answer: SchedulerAnswer { get }
+    /// The DTP task id the call revealed (a create's new id), if any.
+    var schedulerTaskId: Int64? { get }
+}
+
+extension SchedulerAnswer: SchedulerOutcome {
+    var answer: SchedulerAnswer { self }
+    var schedulerTaskId: Int64? { nil }
+}
+
+extension SchedulerCreateResult: SchedulerOutcome {
+    var answer: SchedulerAnswer {
+        switch self {
+        case .created(_, let answer), .rejected(let answer): answer
+        }
+    }
+
+    var schedulerTaskId: Int64? {
+        if case .created(let id, _) = self { return id }
+        return nil
+    }
+}

@@ -1,0 +1,38 @@
+import HTTPTypes
+
+/// The failures TaskPilot itself answers for. Each maps to one HTTP status; the message is
+/// what the client reads, so it names the field or the id concerned.
+public enum TaskPilotError: Error, Equatable, Sendable {
+    /// 400: a bad request body, parameter or field.
+    case invalid(String)
+    /// 404: no such web task.
+    case notFound(String)
+    /// 409: the request conflicts with the web task's state.
+    case conflict(String)
+    /// 502: the scheduler could not be reached, reset the connection or answered unreadably.
+    case badGateway(String)
+    /// 504: the scheduler did not answer in time.
+    case gatewayTimeout(String)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .badGateway: .badGateway
+        case .gatewayTimeout: .gatewayTimeout
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalid(let message), .notFound(let message), .conflict(let message),
+             .badGateway(let message), .gatewayTimeout(let message):
+            message
+        }
+    }
+
+    static func taskNotFound(_ id: Int64) -> TaskPilotError {
+        .notFound("Task \(id) not found")
+    }
+}

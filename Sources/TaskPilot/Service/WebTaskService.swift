@@ -1,0 +1,45 @@
+/// The web task's own lifecycle: create, read, list and cancel the record.
+/// It never talks to the DTP; that is `ExecutionService`'s job.
+public struct WebTaskService: Sendable {
+    let repository: any WebTaskRepository
+
+    public init(repository: any WebTaskRepository) {
+        self.repository = repository
+    }
+
+    public func create(type: String, payload: String) async throws -> WebTask {
+        try await repository.create(type: type, payload: payload)
+    }
+
+    public func get(id: Int64) async throws -> WebTask {
+        guard let task = try await repository.find(id: id) else {
+            throw TaskPilotError.taskNotFound(id)
+        }
+        return task
+    }
+
+    /// One page, newest first, with the cursor of the next page when there is one.
+    public func list(_ query: WebTaskQuery) async throws -> WebTaskPage {
+        // One row more than asked tells whether another page follows.
+        var probe = query
+        probe.limit = query.limit + 1
+        var items = try await repository.list(probe)
+        var nextCursor: String?
+        if items.count > query.limit {
+            items.removeLast()
+            nextCursor = items.last.map { PageCursor.encode(lastId: $0.id) }
+        }
+        return WebTaskPage(items: items, nextCursor: nextCursor)
+    }
+
+    public func cancel(id: Int64) async throws -> WebTask {
+        switch try await repository.cancel(id: id) {
+        case .canceled(let task):
+            return task
+        case .notPending(let task):
+            throw TaskPilotError.conflict("Task \(id) cannot be canceled in state \(task.status.rawValue)")
+        case .notFound:
+            throw TaskPilotError.taskNotFound(id)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import SQLiteDB
+
+/// The commands TaskPilot sends to the DTP.
+public enum SchedulerCommand: String, Sendable {
+    case create = "CREATE"
+    case attach = "ATTACH"
+    case cancel = "CANCEL"
+}
+
+/// One row of the command log.
+public struct CommandRecord: Sendable, Equatable {
+    public var id: Int64
+    public var webTaskId: Int64
+    public var command: String
+    public var schedulerTaskId: Int64?
+    public var startedAt: String
+    public var finishedAt: String?
+    public var httpStatus: Int?
+    public var message: String?
+}
+
+/// Records every command sent to the DTP: a row before the call, completed after it, so a
+/// call that TaskPilot did not live to see answered is still on record.
+public protocol CommandLog: Sendable {
+    func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64
+    func finish(_ id: Int64, schedulerTaskId: Int64?, httpStatus: Int?, message: String?) async throws
+    func records(webTaskId: Int64) async throws -> [CommandRecord]
+}
+
+public struct SQLiteCommandLog: CommandLog {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64 {
+        try await database.write { connection in
+            try connection.run(CommandLogSQL.insertStarted, webTaskId, command.rawValue, schedulerTaskId)
+            return connection.lastInsertRowID
+        }
+    }
+
+    public func finish(_ id: Int64, schedulerTaskId: Int64?, httpStatus: Int?, message: String?) async throws {
+        try await database.write { connection in
+            try connection.run(CommandLogSQL.finish, schedulerTaskId, httpStatus, message, id)
+        }
+    }
+
+    public func records(webTaskId: Int64) async throws -> [CommandRecord] {
+        try await database.read { connection in
+            try connection.query(CommandLogSQL.selectForWebTask, webTaskId) { row in
+                CommandRecord(
+                    id: row.int64(0),
+                    webTaskId: row.int64(1),
+                    command: row.string(2),
+                    schedulerTaskId: row.optionalInt64(3),
+                    startedAt: row.string(4),
+                    finishedAt: row.optionalString(5),
+                    httpStatus: row.isNull(6) ? nil : row.int(6),
+                    message: row.optionalString(7)
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import SQLiteDB
+
+/// `WebTaskRepository` on SQLite: writes on the writer connection, reads on WAL readers.
+public struct SQLiteWebTaskRepository: WebTaskRepository {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func create(type: String, payload: String) async throws -> WebTask {
+        try await database.write { connection in
+            guard let task = try connection.queryFirst(WebTaskSQL.insert, type, payload, map: WebTask.init(row:)) else {
+                throw SQLiteError(code: 1, message: "INSERT … RETURNING returned no row", sql: WebTaskSQL.insert)
+            }
+            return task
+        }
+    }
+
+    public func find(id: Int64) async throws -> WebTask? {
+        try await database.read { connection in
+            try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:))
+        }
+    }
+
+    public func list(_ query: WebTaskQuery) async throws -> [WebTask] {
+        try await database.read { connection in
+            try connection.query(
+                WebTaskSQL.selectPage,
+                query.status?.rawValue, query.bound, query.beforeId, query.limit,
+                map: WebTask.init(row:)
+            )
+        }
+    }
+
+    public func cancel(id: Int64) async throws -> WebTaskCancelResult {
+        try await database.write { connection in
+            try connection.transaction {
+                try connection.run(WebTaskSQL.cancelPending, id)
+                let changed = connection.changes > 0
+                guard let task = try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:)) else {
+                    return .notFound
+                }
+                return changed ? .canceled(task) : .notPending(task)
+            }
+        }
+    }
+
+    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin) async throws -> WebTask? {
+        try await database.write { connection in
+            try connection.transaction {
+                try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
+                if connection.changes > 0 {
+                    try connection.run(WebTaskSQL.touch, webTaskId)
+                }
+                return try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:))
+            }
+        }
+    }
+
+    public func binding(webTaskId: Int64) async throws -> Binding? {
+        try await database.read { connection in
+            try connection.queryFirst(WebTaskSQL.selectBinding, webTaskId) { row in
+                Binding(
+                    webTaskId: row.int64(0),
+                    schedulerTaskId: row.int64(1),
+                    origin: BindingOrigin(rawValue: row.string(2)) ?? .attached,
+                    boundAt: row.string(3)
+                )
+            }
+        }
+    }
+}
+
+extension WebTask {
+    /// Reads the column order every `WebTaskSQL` query returns.
+    init(row: Row) {
+        self.init(
+            id: row.int64(0),
+            type: row.string(1),
+            payload: row.string(2),
+            status: WebTaskStatus(rawValue: row.string(3)) ?? .pending,
+            schedulerTaskId: row.optionalInt64(4),
+            createdAt: row.string(5),
+            updatedAt: row.string(6)
+        )
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import TaskPilot
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try await options.load()
+        do {
+            let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
+            try await database.close()
+            print(applied.isEmpty
+                ? "\(configuration.databasePath): schema is current"
+                : "\(configuration.databasePath): applied migrations \(applied.map(String.init).joined(separator: ", "))")
+        } catch let error as MigrationError {
+            exitWithLine("taskpilot: \(error)")
+        }
+    }
+}

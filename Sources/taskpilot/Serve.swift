@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ReferenceScheduler
+import ServiceLifecycle
+import TaskPilot
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the TaskPilot HTTP service.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Flag(help: "Also run the reference scheduler in this process, on the scheduler URL's port.")
+    var devScheduler = false
+
+    func run() async throws {
+        let configuration = try await options.load()
+        let logger = Logger(label: "taskpilot")
+        let application: any Service
+        do {
+            application = try await buildApplication(configuration, logger: logger)
+        } catch let error as MigrationError {
+            exitWithLine("taskpilot: \(error)")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if devScheduler {
+            guard let url = URLComponents(string: configuration.schedulerURL), let host = url.host else {
+                exitWithLine("taskpilot: invalid configuration: scheduler.url: cannot run --dev-scheduler on \(configuration.schedulerURL)")
+            }
+            let scheduler = ReferenceScheduler.buildApplication(host: host, port: url.port ?? 80, logger: Logger(label: "dev-scheduler"))
+            services.append(.init(service: scheduler))
+            logger.info("reference scheduler starting", metadata: ["url": "\(configuration.schedulerURL)"])
+        }
+        services.append(.init(service: application))
+        let group = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct TaskPilotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "taskpilot",
+        abstract: "TaskPilot: the control plane for tasks executed by the Distributed Task Platform.",
+        subcommands: [Serve.self, Migrate.self, DevScheduler.self]
+    )
+}
