@@ -49,8 +49,17 @@ public final class Statement {
             code = sqlite3_bind_int64(handle, index, int)
         case .real(let double):
             code = sqlite3_bind_double(handle, index, double)
-        case .text(let text):
-            code = sqlite3_bind_text(handle, index, text, -1, csqlite_transient())
+        case .text(var text):
+            // Bound by byte count, not as a C string, so text holding NUL survives whole.
+            code = text.withUTF8 { bytes in
+                guard let base = bytes.baseAddress else {
+                    // An empty string may have no buffer, and a nil pointer would bind NULL.
+                    return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                }
+                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                    sqlite3_bind_text64(handle, index, chars, sqlite3_uint64(bytes.count), csqlite_transient(), UInt8(SQLITE_UTF8))
+                }
+            }
         case .blob(let bytes):
             code = bytes.withUnsafeBytes { buffer in
                 sqlite3_bind_blob64(handle, index, buffer.baseAddress, sqlite3_uint64(buffer.count), csqlite_transient())

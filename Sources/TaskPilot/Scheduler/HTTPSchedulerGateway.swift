@@ -72,6 +72,10 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
         do {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: maxResponseBytes)
+            // The contract has no 5xx: a DTP in trouble is an upstream failure (502), never a 500 of ours.
+            guard response.status.code < 500 else {
+                throw SchedulerError.failed(url: baseURL, status: Int(response.status.code))
+            }
             return SchedulerAnswer(
                 status: Int(response.status.code),
                 contentType: response.headers.first(name: "Content-Type"),
@@ -85,6 +89,9 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     /// Every transport failure becomes a `SchedulerError`; none may escape as a Hummingbird
     /// error, which would turn `HTTPParserError` into 400 and `NIOTooManyBytesError` into 413.
     private func classify(_ error: any Error) -> SchedulerError {
+        if let error = error as? SchedulerError {
+            return error
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout:

@@ -6,6 +6,8 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
     case timedOut(url: String, milliseconds: Int)
     /// An answer TaskPilot had to read but could not: 502.
     case unreadable(url: String, cause: String)
+    /// The DTP answered with a server error (5xx), which its contract never does: 502.
+    case failed(url: String, status: Int)
 
     public var description: String {
         switch self {
@@ -15,12 +17,20 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
             "Scheduler at \(url) did not answer within \(milliseconds) ms"
         case let .unreadable(url, cause):
             "Scheduler at \(url) gave an unreadable answer: \(cause)"
+        case let .failed(url, status):
+            "Scheduler at \(url) failed: it answered \(status)"
         }
+    }
+
+    /// The status the DTP answered with, when it answered at all.
+    public var httpStatus: Int? {
+        if case .failed(_, let status) = self { return status }
+        return nil
     }
 
     var taskPilotError: TaskPilotError {
         switch self {
-        case .unreachable, .unreadable: .badGateway(description)
+        case .unreachable, .unreadable, .failed: .badGateway(description)
         case .timedOut: .gatewayTimeout(description)
         }
     }

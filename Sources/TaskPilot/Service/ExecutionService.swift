@@ -114,7 +114,7 @@ public struct ExecutionService: Sendable {
         do {
             result = try await call()
         } catch let error as SchedulerError {
-            try await commandLog.finish(record, schedulerTaskId: nil, httpStatus: nil, message: error.description)
+            try await commandLog.finish(record, schedulerTaskId: nil, httpStatus: error.httpStatus, message: error.description)
             throw error.taskPilotError
         }
         try await commandLog.finish(record, schedulerTaskId: result.schedulerTaskId, httpStatus: result.answer.status, message: result.answer.message)
