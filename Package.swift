@@ -90,6 +90,7 @@ let package = Package(
                 "TaskPilot",
                 "ReferenceScheduler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ],

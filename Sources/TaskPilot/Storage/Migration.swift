@@ -4,6 +4,12 @@ public struct Migration: Sendable, Equatable {
     public let name: String
     public let sql: String
 
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
     /// FNV-1a 64-bit of the file's bytes: enough to notice an edited migration.
     public var checksum: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

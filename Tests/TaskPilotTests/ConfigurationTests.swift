@@ -1,0 +1,86 @@
+import Foundation
+import TaskPilot
+import Testing
+
+@Suite struct ConfigurationTests {
+    let folder = TemporaryFolder()
+
+    @Test func defaultsMatchTheContract() async throws {
+        let configuration = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: nil)
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8081)
+        #expect(configuration.databasePath == "data/taskpilot.sqlite")
+        #expect(configuration.schedulerURL == "http://127.0.0.1:8080")
+        #expect(configuration.schedulerTimeoutMilliseconds == 5000)
+        #expect(configuration.corsOrigins.isEmpty)
+    }
+
+    @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() async throws {
+        let file = folder.path("taskpilot.json")
+        try #"{"http":{"host":"0.0.0.0","port":9001,"corsOrigins":["https://a.example"]},"db":{"path":"file.sqlite"},"scheduler":{"url":"http://file:1","timeoutMs":111}}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try await ConfigurationLoader.load(
+            flags: ["http.port": "9003"],
+            environment: ["TASKPILOT_PORT": "9002", "TASKPILOT_DB": "env.sqlite", "TASKPILOT_SCHEDULER_TIMEOUT_MS": "222", "UNRELATED": "x"],
+            configFile: file
+        )
+        #expect(configuration.port == 9003)
+        #expect(configuration.databasePath == "env.sqlite")
+        #expect(configuration.schedulerTimeoutMilliseconds == 222)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.schedulerURL == "http://file:1")
+        #expect(configuration.corsOrigins == ["https://a.example"])
+    }
+
+    @Test func listsComeCommaSeparatedFromFlagsAndEnvironment() async throws {
+        let configuration = try await ConfigurationLoader.load(
+            flags: ["http.corsOrigins": "http://a:1,http://b:2"],
+            environment: ["TASKPILOT_API_TOKENS": "one,two"],
+            configFile: nil
+        )
+        #expect(configuration.corsOrigins == ["http://a:1", "http://b:2"])
+        #expect(configuration.apiTokens == ["one", "two"])
+    }
+
+    @Test func trailingSlashOfTheSchedulerURLIsDropped() async throws {
+        let configuration = try await ConfigurationLoader.load(flags: ["scheduler.url": "http://127.0.0.1:8080/"], environment: [:], configFile: nil)
+        #expect(configuration.schedulerURL == "http://127.0.0.1:8080")
+    }
+
+    @Test(arguments: [
+        (["http.port": "eighty"], [String: String](), "http.port"),
+        ([:], ["TASKPILOT_PORT": "70000"], "http.port"),
+        ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "0"], "scheduler.timeoutMs"),
+        ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "soon"], "scheduler.timeoutMs"),
+        (["scheduler.url": "ftp://dtp"], [:], "scheduler.url"),
+        (["scheduler.url": "http://dtp/?x=1"], [:], "scheduler.url"),
+        (["scheduler.url": "not a url"], [:], "scheduler.url"),
+        ([:], ["TASKPILOT_HOST": " "], "http.host"),
+        ([:], ["TASKPILOT_DB": ""], "db.path"),
+    ])
+    func badValuesNameTheirKey(flags: [String: String], environment: [String: String], key: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: flags, environment: environment, configFile: nil)
+        }
+        #expect(error?.key == key)
+        #expect(error?.description.hasPrefix("invalid configuration: \(key): ") == true)
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func unreadableConfigFileIsNamed() async throws {
+        let file = folder.path("broken.json")
+        try "{ not json".write(toFile: file, atomically: true, encoding: .utf8)
+        for path in [file, folder.path("missing.json")] {
+            let error = await #expect(throws: ConfigurationError.self) {
+                _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: path)
+            }
+            #expect(error?.key == "--config")
+        }
+    }
+
+    @Test func shippedConfigFilesLoad() async throws {
+        let directory = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../config").standardized
+        let defaults = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: directory.appending(path: "taskpilot.json").path)
+        #expect(defaults == TaskPilotConfiguration())
+    }
+}
