@@ -89,6 +89,8 @@ let package = Package(
             dependencies: [
                 "TaskPilot",
                 "ReferenceScheduler",
+                "SQLiteDB",
+                "OrderedJSON",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

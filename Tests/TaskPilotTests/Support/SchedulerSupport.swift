@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ReferenceScheduler
+import Testing
+
+/// The reference scheduler with every delay cut short, so lifecycles finish within a test.
+func fastReferenceScheduler() -> some ApplicationProtocol {
+    var timing = SchedulerTiming()
+    timing.tick = .milliseconds(10)
+    timing.pendingDelay = .milliseconds(20)
+    timing.processingTime = .milliseconds(30)
+    timing.retryBackoff = .milliseconds(20)
+    return ReferenceScheduler.buildApplication(host: "127.0.0.1", port: 0, timing: timing, logger: quietLogger)
+}
+
+/// Runs a scheduler on loopback for the length of `body`, which gets its base URL and a client.
+func withScheduler<Value: Sendable>(
+    _ application: some ApplicationProtocol,
+    _ body: @Sendable (_ url: String, _ scheduler: any TestClientProtocol) async throws -> Value
+) async throws -> Value {
+    try await application.test(.live) { client in
+        try await body("http://127.0.0.1:\(try #require(client.port))", client)
+    }
+}
+
+/// A loopback URL on which nothing listens: connections to it are refused.
+func refusingSchedulerURL() async throws -> String {
+    let port = try await Application(router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        .test(.live) { client in try #require(client.port) }
+    return "http://127.0.0.1:\(port)"
+}
+
+/// Polls `probe` until it answers true or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ probe: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await probe() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return false
+}
