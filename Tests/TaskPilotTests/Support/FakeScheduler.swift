@@ -8,7 +8,7 @@ import OrderedJSON
 /// the contract tests can hold both to the document.
 final class FakeScheduler: Sendable {
     enum Fault: Sendable {
-        /// Accept the request and never answer.
+        /// Accept the request and answer nothing while the fault lasts.
         case hang
         /// Answer `500` with an HTML page.
         case html500
@@ -66,7 +66,8 @@ final class FakeScheduler: Sendable {
         }
         struct Create: Decodable { let type: String?; let payload: String? }
         guard let create = try? JSONDecoder().decode(Create.self, from: Data(body.readableBytesView)),
-              let type = create.type, !type.isEmpty, let payload = create.payload, !payload.isEmpty
+              let type = create.type, !type.trimmingCharacters(in: .whitespaces).isEmpty,
+              let payload = create.payload, !payload.trimmingCharacters(in: .whitespaces).isEmpty
         else {
             return Self.frameworkError(.badRequest, path: "/tasks")
         }
@@ -102,7 +103,10 @@ final class FakeScheduler: Sendable {
         state.withLockedValue { $0.requests += 1 }
         switch fault {
         case .hang?:
-            try await Task.sleep(for: .seconds(60))
+            // Silent until the switch is turned off, so that the server can still shut down.
+            while fault == .hang {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             return nil
         case .html500?:
             return Response(

@@ -1,0 +1,168 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SQLiteDB
+import TaskPilot
+import Testing
+
+/// Every way the DTP can misbehave gives the answer `taskpilot-api.md` names, and TaskPilot
+/// keeps serving afterwards.
+@Suite struct SchedulerFaultTests {
+    let folder = TemporaryFolder()
+
+    /// Runs TaskPilot against a fake scheduler, with web task 1 bound to DTP task 1.
+    func withBoundTask(
+        timeoutMilliseconds: Int = 2000,
+        fake: FakeScheduler = FakeScheduler(),
+        _ body: @Sendable (FakeScheduler, any TestClientProtocol, String) async throws -> Void
+    ) async throws {
+        try await withScheduler(fake.application()) { url, _ in
+            let configuration = testConfiguration(database: folder.path("faults.sqlite"), schedulerURL: url, timeoutMilliseconds: timeoutMilliseconds)
+            try await withTaskPilot(configuration) { client in
+                let id = try await client.createTask()
+                let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+                #expect(bound.object[int: "schedulerTaskId"] == 1)
+                try await body(fake, client, url)
+                fake.fault = nil
+                #expect(try await client.send(.get, "/api/health").status == .ok, "still serving")
+                #expect(try await client.send(.get, "/api/tasks/1/execution").status == .ok, "and reaching the DTP again")
+            }
+        }
+    }
+
+    @Test func refusedConnectionIs502AtOnceNamingTheScheduler() async throws {
+        let database = folder.path("refused.sqlite")
+        try await withScheduler(FakeScheduler().application()) { url, _ in
+            try await withTaskPilot(testConfiguration(database: database, schedulerURL: url)) { client in
+                _ = try await client.send(.post, "/api/tasks/\(try await client.createTask())/scheduler")
+            }
+        }
+        let refusing = try await refusingSchedulerURL()
+        try await withTaskPilot(testConfiguration(database: database, schedulerURL: refusing, timeoutMilliseconds: 5000)) { client in
+            let unbound = try await client.createTask()
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
+                (.put, "/api/tasks/1/execution/cancel"),
+                (.post, "/api/tasks/\(unbound)/scheduler"),
+            ] {
+                let started = ContinuousClock.now
+                let response = try await client.send(method, uri)
+                #expect(ContinuousClock.now - started < .seconds(1), "no retrying until the connect timeout")
+                #expect(response.status == .badGateway)
+                #expect(response.source == nil)
+                let message = try #require(response.object["message"] as? String)
+                #expect(message.hasPrefix("Scheduler at \(refusing) is unreachable: "))
+                #expect(message.lowercased().contains("refused"))
+            }
+            #expect(try await client.send(.get, "/api/tasks/\(unbound)").object["schedulerTaskId"] is NSNull)
+            #expect(try await client.send(.get, "/api/health").status == .ok)
+        }
+    }
+
+    @Test func silentSchedulerIs504AfterTheTimeout() async throws {
+        try await withBoundTask(timeoutMilliseconds: 300) { fake, client, url in
+            fake.fault = .hang
+            let unbound = try await client.createTask()
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
+                (.put, "/api/tasks/1/execution/cancel"),
+                (.post, "/api/tasks/\(unbound)/scheduler"),
+            ] {
+                let started = ContinuousClock.now
+                let response = try await client.send(method, uri)
+                let elapsed = ContinuousClock.now - started
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+                #expect(response.status == .gatewayTimeout)
+                #expect(response.object["message"] as? String == "Scheduler at \(url) did not answer within 300 ms")
+            }
+        }
+    }
+
+    @Test func html500Is502NeverA500() async throws {
+        try await withBoundTask { fake, client, url in
+            fake.fault = .html500
+            let unbound = try await client.createTask()
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
+                (.put, "/api/tasks/1/execution/cancel"),
+                (.post, "/api/tasks/\(unbound)/scheduler"),
+            ] {
+                let response = try await client.send(method, uri)
+                #expect(response.status == .badGateway)
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(response.object["message"] as? String == "Scheduler at \(url) failed: it answered 500")
+            }
+            #expect(try await client.send(.get, "/api/tasks/\(unbound)").object["schedulerTaskId"] is NSNull)
+        }
+    }
+
+    @Test func truncatedCreateAnswerIs502AndStoresNothing() async throws {
+        try await withBoundTask { fake, client, url in
+            fake.fault = .truncatedCreate
+            let id = try await client.createTask()
+            let response = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+            #expect(response.status == .badGateway)
+            let message = try #require(response.object["message"] as? String)
+            #expect(message.hasPrefix("Scheduler at \(url) gave an unreadable answer"))
+            #expect(try await client.send(.get, "/api/tasks/\(id)").object["schedulerTaskId"] is NSNull)
+        }
+    }
+
+    @Test func forgottenTaskPassesTheDTPs404Through() async throws {
+        try await withBoundTask { fake, client, _ in
+            fake.fault = .forget
+            for (method, uri) in [(HTTPRequest.Method.get, "/api/tasks/1/execution"), (.put, "/api/tasks/1/execution/cancel")] {
+                let response = try await client.send(method, uri)
+                #expect(response.status == .notFound)
+                #expect(response.source == "scheduler")
+                #expect(response.text == #"{"message":"Task not found: 1"}"#)
+            }
+        }
+    }
+
+    @Test func finishedTaskCancelIsTheDTPs409() async throws {
+        try await withBoundTask { fake, client, _ in
+            fake.setStatus(1, "SUCCEEDED")
+            let response = try await client.send(.put, "/api/tasks/1/execution/cancel")
+            #expect(response.status == .conflict)
+            #expect(response.source == "scheduler")
+            #expect(response.text == #"{"message":"Cannot cancel task in state SUCCEEDED"}"#)
+        }
+    }
+
+    @Test func concurrentBindsOfOneTaskCreateExactlyOneDTPTask() async throws {
+        let fake = FakeScheduler(createDelay: .milliseconds(200))
+        try await withScheduler(fake.application()) { url, _ in
+            try await withTaskPilot(testConfiguration(database: folder.path("concurrent.sqlite"), schedulerURL: url)) { client in
+                let id = try await client.createTask()
+                let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int64?).self) { group in
+                    for _ in 0..<32 {
+                        group.addTask {
+                            let response = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+                            return (response.status, response.object[int: "schedulerTaskId"])
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(fake.creates == 1)
+                #expect(answers.count == 32)
+                #expect(answers.allSatisfy { $0.0 == .ok })
+                #expect(Set(answers.map(\.1)) == [1])
+            }
+        }
+    }
+
+    @Test func clientInputCannotChangeTheDTPPath() async throws {
+        try await withBoundTask { fake, client, _ in
+            let before = fake.requests
+            for uri in ["/api/tasks/1%2F..%2F..%2Fadmin/execution", "/api/tasks/1%3Fx=1/execution", "/api/tasks/..%2F1/execution/cancel"] {
+                let response = try await client.send(.get, uri)
+                #expect(response.status.code >= 400 && response.status.code < 500)
+            }
+            let body = try await client.send(.post, "/api/tasks/\(try await client.createTask())/scheduler", json: #"{"schedulerTaskId":"1/cancel"}"#)
+            #expect(body.status == .badRequest)
+            #expect(fake.requests == before, "none of these reached the DTP")
+        }
+    }
+}
