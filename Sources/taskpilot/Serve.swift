@@ -14,13 +14,19 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Also run the reference scheduler in this process, on the scheduler URL's port.")
     var devScheduler = false
 
+    @Flag(help: "Allow listening beyond loopback with no API token configured.")
+    var allowUnauthenticated = false
+
     func run() async throws {
-        let configuration = try await options.load()
+        var configuration = try await options.load()
+        configuration.allowUnauthenticated = allowUnauthenticated
         let logger = Logger(label: "taskpilot")
         let application: any Service
         do {
             application = try await buildApplication(configuration, logger: logger)
         } catch let error as MigrationError {
+            exitWithLine("taskpilot: \(error)")
+        } catch let error as ConfigurationError {
             exitWithLine("taskpilot: \(error)")
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -49,6 +49,7 @@ import Testing
 
     @Test(arguments: [
         (["http.port": "eighty"], [String: String](), "http.port"),
+        ([:], ["TASKPILOT_PORT": "8o8o"], "http.port"),
         ([:], ["TASKPILOT_PORT": "70000"], "http.port"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "0"], "scheduler.timeoutMs"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "soon"], "scheduler.timeoutMs"),
@@ -65,6 +66,13 @@ import Testing
         #expect(error?.key == key)
         #expect(error?.description.hasPrefix("invalid configuration: \(key): ") == true)
         #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func wrongTypeSaysWhatWasExpected() async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: ["http.port": "abc"], environment: [:], configFile: nil)
+        }
+        #expect(error?.description == "invalid configuration: http.port: must be an integer")
     }
 
     @Test func unreadableConfigFileIsNamed() async throws {

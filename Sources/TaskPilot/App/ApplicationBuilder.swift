@@ -9,6 +9,7 @@ public func buildApplication(
     _ configuration: TaskPilotConfiguration,
     logger: Logger = Logger(label: "taskpilot")
 ) async throws -> some ApplicationProtocol {
+    try configuration.requireTokensWhenExposed()
     let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
     if !applied.isEmpty {
         logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
@@ -19,6 +20,7 @@ public func buildApplication(
     )
     let repository = SQLiteWebTaskRepository(database: database)
     let router = buildRouter(
+        configuration: configuration,
         database: database,
         webTasks: WebTaskService(repository: repository),
         executions: ExecutionService(repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway)
@@ -35,9 +37,18 @@ public func buildApplication(
     return application
 }
 
-func buildRouter(database: Database, webTasks: WebTaskService, executions: ExecutionService) -> Router<TaskPilotRequestContext> {
+func buildRouter(
+    configuration: TaskPilotConfiguration,
+    database: Database,
+    webTasks: WebTaskService,
+    executions: ExecutionService
+) -> Router<TaskPilotRequestContext> {
     let router = Router(context: TaskPilotRequestContext.self)
+    // Outermost first: CORS wraps everything, error answers included, and answers preflights
+    // before auth asks for a token; errors become JSON before CORS sees them.
+    router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
     let api = router.group("api")
     HealthRoutes(check: { try await database.read { try $0.execute("SELECT 1") } }).add(to: api)
     let tasks = api.group("tasks")

@@ -42,16 +42,16 @@ public enum ConfigurationLoader {
         let reader = ConfigReader(providers: providers)
 
         var configuration = TaskPilotConfiguration()
-        try await read("http.host") { configuration.host = try await reader.fetchString(forKey: $0) ?? configuration.host }
-        try await read("http.port") { configuration.port = try await reader.fetchInt(forKey: $0) ?? configuration.port }
-        try await read("db.path") { configuration.databasePath = try await reader.fetchString(forKey: $0) ?? configuration.databasePath }
-        try await read("scheduler.url") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
-        try await read("scheduler.timeoutMs") {
+        try await read("http.host", expecting: "a string") { configuration.host = try await reader.fetchString(forKey: $0) ?? configuration.host }
+        try await read("http.port", expecting: "an integer") { configuration.port = try await reader.fetchInt(forKey: $0) ?? configuration.port }
+        try await read("db.path", expecting: "a string") { configuration.databasePath = try await reader.fetchString(forKey: $0) ?? configuration.databasePath }
+        try await read("scheduler.url", expecting: "a string") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
+        try await read("scheduler.timeoutMs", expecting: "an integer") {
             configuration.schedulerTimeoutMilliseconds = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerTimeoutMilliseconds
         }
-        try await read("http.corsOrigins") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
-        try await read("auth.tokens") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
-        try await read("auth.tokenFile") { configuration.apiTokenFile = try await reader.fetchString(forKey: $0) }
+        try await read("http.corsOrigins", expecting: "a list of strings") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
+        try await read("auth.tokens", expecting: "a list of strings") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
+        try await read("auth.tokenFile", expecting: "a string") { configuration.apiTokenFile = try await reader.fetchString(forKey: $0) }
         return try configuration.validated()
     }
 
@@ -62,12 +62,12 @@ public enum ConfigurationLoader {
         }
     }
 
-    /// Runs one read, turning any failure into an error that names the key.
-    private static func read(_ key: String, _ body: (ConfigKey) async throws -> Void) async throws {
+    /// Runs one read, turning a value of the wrong type into an error that names the key.
+    private static func read(_ key: String, expecting type: String, _ body: (ConfigKey) async throws -> Void) async throws {
         do {
             try await body(ConfigKey(key))
         } catch {
-            throw ConfigurationError(key: key, reason: "\(error)")
+            throw ConfigurationError(key: key, reason: "must be \(type)")
         }
     }
 }

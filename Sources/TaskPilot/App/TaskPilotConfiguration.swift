@@ -12,6 +12,8 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     public var corsOrigins: [String] = []
     public var apiTokens: [String] = []
     public var apiTokenFile: String?
+    /// Lets the service listen beyond loopback with no API token (flag only).
+    public var allowUnauthenticated = false
 
     public init() {}
 }
@@ -46,7 +48,44 @@ extension TaskPilotConfiguration {
         guard (1...600_000).contains(schedulerTimeoutMilliseconds) else {
             throw ConfigurationError(key: "scheduler.timeoutMs", reason: "must be an integer from 1 to 600000, not \(schedulerTimeoutMilliseconds)")
         }
+        for origin in corsOrigins {
+            guard let url = URLComponents(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                  url.host?.isEmpty == false, url.path.isEmpty, url.query == nil, url.fragment == nil
+            else {
+                throw ConfigurationError(key: "http.corsOrigins", reason: "\"\(origin)\" is not an origin like https://app.example.com")
+            }
+        }
+        if let apiTokenFile {
+            checked.apiTokens += try Self.tokens(inFile: apiTokenFile)
+        }
+        guard checked.apiTokens.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
+            throw ConfigurationError(key: "auth.tokens", reason: "a token must not be empty or contain spaces")
+        }
         return checked
+    }
+
+    /// Refuses an API open to the network with no token, unless explicitly allowed.
+    public func requireTokensWhenExposed() throws {
+        guard Self.isLoopback(host) || !apiTokens.isEmpty || allowUnauthenticated else {
+            throw ConfigurationError(
+                key: "auth.tokens",
+                reason: "refusing to listen on \(host) with no API token; set TASKPILOT_API_TOKENS or --api-token-file, or pass --allow-unauthenticated"
+            )
+        }
+    }
+
+    /// One token a line; blank lines and lines starting with # are skipped.
+    static func tokens(inFile path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(key: "auth.tokenFile", reason: "cannot read \(path)")
+        }
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// An absolute http(s) URL with a host and nothing after the path, trailing slash removed.
