@@ -126,6 +126,23 @@ import Testing
         }
     }
 
+    @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
+        try await withTaskPilot(configuration) { client in
+            for (method, uri, allow) in [
+                (HTTPRequest.Method.delete, "/api/tasks/1", "GET"),
+                (.put, "/api/tasks", "GET, POST"),
+                (.get, "/api/tasks/1/cancel", "PUT"),
+                (.post, "/api/health", "GET"),
+                (.delete, "/api/tasks/1/execution/cancel", "PUT"),
+            ] {
+                let response = try await client.send(method, uri)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == allow)
+                #expect(response.object["path"] as? String == uri)
+            }
+        }
+    }
+
     @Test func cancelMovesPendingToCanceledOnce() async throws {
         try await withTaskPilot(configuration) { client in
             let id = try await client.createTask()

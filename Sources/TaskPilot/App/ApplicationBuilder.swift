@@ -54,5 +54,6 @@ func buildRouter(
     let tasks = api.group("tasks")
     WebTaskRoutes(service: webTasks).add(to: tasks)
     ExecutionRoutes(service: executions).add(to: tasks)
+    router.addMethodNotAllowedRoutes()
     return router
 }

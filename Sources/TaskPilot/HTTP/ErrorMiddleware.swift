@@ -9,7 +9,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as TaskPilotError {
-            return JSONResponse.error(error.status, message: error.message, path: request.uri.path)
+            return JSONResponse.error(error.status, message: error.message, path: request.uri.path, headers: error.headers)
         } catch is NIOTooManyBytesError {
             return JSONResponse.error(.contentTooLarge, message: "Request body is larger than \(context.maxUploadSize) bytes", path: request.uri.path)
         } catch let error as HTTPError {

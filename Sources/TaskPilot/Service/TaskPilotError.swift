@@ -7,6 +7,8 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     case invalid(String)
     /// 404: no such web task.
     case notFound(String)
+    /// 405: a known path asked with a method it does not serve; carries the ones it does.
+    case methodNotAllowed(allowed: [String])
     /// 409: the request conflicts with the web task's state.
     case conflict(String)
     /// 502: the scheduler could not be reached, reset the connection or answered unreadably.
@@ -18,6 +20,7 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         switch self {
         case .invalid: .badRequest
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
         case .badGateway: .badGateway
         case .gatewayTimeout: .gatewayTimeout
@@ -29,7 +32,17 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         case .invalid(let message), .notFound(let message), .conflict(let message),
              .badGateway(let message), .gatewayTimeout(let message):
             message
+        case .methodNotAllowed(let allowed):
+            "This path accepts only \(allowed.joined(separator: ", "))"
         }
+    }
+
+    /// Headers the answer must carry: `Allow` on a 405.
+    public var headers: HTTPFields {
+        if case .methodNotAllowed(let allowed) = self {
+            return [.allow: allowed.joined(separator: ", ")]
+        }
+        return [:]
     }
 
     static func taskNotFound(_ id: Int64) -> TaskPilotError {

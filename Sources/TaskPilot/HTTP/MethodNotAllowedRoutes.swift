@@ -1,0 +1,19 @@
+import HTTPTypes
+import Hummingbird
+
+extension Router {
+    /// For every path the router serves, answers the methods it does not serve with 405 and
+    /// an `Allow` header, where Hummingbird on its own would answer 404. Call after adding routes.
+    func addMethodNotAllowedRoutes() {
+        let served = Dictionary(grouping: routes, by: { $0.path.description })
+        for (_, routes) in served {
+            let methods = Set(routes.map(\.method))
+            let allowed = routes.map(\.method.rawValue).sorted()
+            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .options] where !methods.contains(method) {
+                on(routes[0].path, method: method) { _, _ -> Response in
+                    throw TaskPilotError.methodNotAllowed(allowed: allowed)
+                }
+            }
+        }
+    }
+}
