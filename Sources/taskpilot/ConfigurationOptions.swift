@@ -23,6 +23,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "DTP connect and answer timeout in milliseconds (scheduler.timeoutMs).")
     var schedulerTimeoutMs: String?
 
+    @Option(help: "DTP calls allowed in flight at once; past it, 503 (scheduler.maxInFlight).")
+    var schedulerMaxInFlight: String?
+
     @Option(help: "Comma-separated origins allowed by CORS (http.corsOrigins).")
     var corsOrigins: String?
 
@@ -37,6 +40,7 @@ struct ConfigurationOptions: ParsableArguments {
             "db.path": db,
             "scheduler.url": schedulerURL,
             "scheduler.timeoutMs": schedulerTimeoutMs,
+            "scheduler.maxInFlight": schedulerMaxInFlight,
             "http.corsOrigins": corsOrigins,
             "auth.tokenFile": apiTokenFile,
         ]

@@ -109,6 +109,38 @@ import Testing
         }
     }
 
+    @Test func oversizedAnswerIs502NotA413() async throws {
+        try await withBoundTask { fake, client, url in
+            fake.fault = .oversized
+            let response = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(response.status == .badGateway)
+            #expect(response.object["message"] as? String == "Scheduler at \(url) gave an unreadable answer: the answer is larger than 1048576 bytes")
+        }
+    }
+
+    @Test func callsPastTheInFlightBoundAre503WithRetryAfter() async throws {
+        let fake = FakeScheduler()
+        try await withScheduler(fake.application()) { url, _ in
+            var configuration = testConfiguration(database: folder.path("bound.sqlite"), schedulerURL: url, timeoutMilliseconds: 3000)
+            configuration.schedulerMaxInFlight = 2
+            try await withTaskPilot(configuration) { client in
+                let id = try await client.createTask()
+                _ = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+                fake.fault = .hang
+                async let hanging = concurrently(2, port: client.port, .GET, "/api/tasks/\(id)/execution")
+                #expect(try await eventually { fake.requests >= 3 }, "bind, then both hanging queries reached the DTP")
+                let third = try await client.send(.get, "/api/tasks/\(id)/execution")
+                #expect(third.status == .serviceUnavailable)
+                #expect(third.headers[.retryAfter] == "1")
+                #expect(fake.requests == 3, "the refused call never reached the DTP")
+                #expect(try await client.send(.get, "/api/tasks/\(id)").status == .ok, "calls that need no DTP go on")
+                fake.fault = nil
+                #expect(try await hanging.map(\.status) == [200, 200])
+                #expect(try await client.send(.get, "/api/tasks/\(id)/execution").status == .ok)
+            }
+        }
+    }
+
     @Test func forgottenTaskPassesTheDTPs404Through() async throws {
         try await withBoundTask { fake, client, _ in
             fake.fault = .forget
@@ -136,19 +168,12 @@ import Testing
         try await withScheduler(fake.application()) { url, _ in
             try await withTaskPilot(testConfiguration(database: folder.path("concurrent.sqlite"), schedulerURL: url)) { client in
                 let id = try await client.createTask()
-                let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int64?).self) { group in
-                    for _ in 0..<32 {
-                        group.addTask {
-                            let response = try await client.send(.post, "/api/tasks/\(id)/scheduler")
-                            return (response.status, response.object[int: "schedulerTaskId"])
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
+                let answers = try await concurrently(32, port: client.port, .POST, "/api/tasks/\(id)/scheduler")
                 #expect(fake.creates == 1)
+                #expect(fake.maxConcurrentCreates == 1, "binds of one task reach the DTP one at a time")
                 #expect(answers.count == 32)
-                #expect(answers.allSatisfy { $0.0 == .ok })
-                #expect(Set(answers.map(\.1)) == [1])
+                #expect(answers.allSatisfy { $0.status == 200 })
+                #expect(Set(answers.map { $0.body.contains(#""schedulerTaskId":1,"#) }) == [true])
             }
         }
     }

@@ -16,7 +16,8 @@ public func buildApplication(
     }
     let gateway = HTTPSchedulerGateway(
         baseURL: configuration.schedulerURL,
-        timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds
+        timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
+        maxInFlight: configuration.schedulerMaxInFlight
     )
     let repository = SQLiteWebTaskRepository(database: database)
     let router = buildRouter(

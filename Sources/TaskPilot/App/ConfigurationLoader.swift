@@ -11,6 +11,7 @@ public enum ConfigurationLoader {
         "db.path": "TASKPILOT_DB",
         "scheduler.url": "TASKPILOT_SCHEDULER_URL",
         "scheduler.timeoutMs": "TASKPILOT_SCHEDULER_TIMEOUT_MS",
+        "scheduler.maxInFlight": "TASKPILOT_SCHEDULER_MAX_IN_FLIGHT",
         "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
         "auth.tokens": "TASKPILOT_API_TOKENS",
         "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
@@ -48,6 +49,9 @@ public enum ConfigurationLoader {
         try await read("scheduler.url", expecting: "a string") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
         try await read("scheduler.timeoutMs", expecting: "an integer") {
             configuration.schedulerTimeoutMilliseconds = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerTimeoutMilliseconds
+        }
+        try await read("scheduler.maxInFlight", expecting: "an integer") {
+            configuration.schedulerMaxInFlight = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerMaxInFlight
         }
         try await read("http.corsOrigins", expecting: "a list of strings") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
         try await read("auth.tokens", expecting: "a list of strings") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }

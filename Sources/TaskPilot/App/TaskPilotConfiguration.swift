@@ -9,6 +9,8 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     /// The DTP's base URL, without a trailing slash.
     public var schedulerURL = "http://127.0.0.1:8080"
     public var schedulerTimeoutMilliseconds = 5000
+    /// DTP calls allowed in flight at once; past it, 503 with `Retry-After`.
+    public var schedulerMaxInFlight = 256
     public var corsOrigins: [String] = []
     public var apiTokens: [String] = []
     public var apiTokenFile: String?
@@ -47,6 +49,9 @@ extension TaskPilotConfiguration {
         checked.schedulerURL = try Self.schedulerBaseURL(schedulerURL)
         guard (1...600_000).contains(schedulerTimeoutMilliseconds) else {
             throw ConfigurationError(key: "scheduler.timeoutMs", reason: "must be an integer from 1 to 600000, not \(schedulerTimeoutMilliseconds)")
+        }
+        guard (1...100_000).contains(schedulerMaxInFlight) else {
+            throw ConfigurationError(key: "scheduler.maxInFlight", reason: "must be an integer from 1 to 100000, not \(schedulerMaxInFlight)")
         }
         for origin in corsOrigins {
             guard let url = URLComponents(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -16,9 +17,13 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     private let timeoutMilliseconds: Int
     /// A DTP answer larger than this is a 502, never buffered without bound.
     private let maxResponseBytes: Int
+    /// Calls past this many in flight answer 503 at once rather than queue without limit.
+    private let maxInFlight: Int
+    private let inFlight = NIOLockedValueBox(0)
 
-    public init(baseURL: String, timeoutMilliseconds: Int, maxResponseBytes: Int = 1 << 20) {
+    public init(baseURL: String, timeoutMilliseconds: Int, maxInFlight: Int = 256, maxResponseBytes: Int = 1 << 20) {
         self.baseURL = baseURL
+        self.maxInFlight = maxInFlight
         self.timeoutMilliseconds = timeoutMilliseconds
         self.timeout = .milliseconds(Int64(timeoutMilliseconds))
         self.maxResponseBytes = maxResponseBytes
@@ -62,6 +67,13 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(SchedulerError) -> SchedulerAnswer {
+        let admitted = inFlight.withLockedValue { count in
+            guard count < maxInFlight else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw .overloaded(url: baseURL, limit: maxInFlight) }
+        defer { inFlight.withLockedValue { $0 -= 1 } }
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

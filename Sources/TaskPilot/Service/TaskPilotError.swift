@@ -13,6 +13,8 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     case conflict(String)
     /// 502: the scheduler could not be reached, reset the connection or answered unreadably.
     case badGateway(String)
+    /// 503: too much is in flight to take this on now; try again after the given seconds.
+    case unavailable(String, retryAfterSeconds: Int)
     /// 504: the scheduler did not answer in time.
     case gatewayTimeout(String)
 
@@ -23,6 +25,7 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
         case .badGateway: .badGateway
+        case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout
         }
     }
@@ -30,19 +33,20 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .invalid(let message), .notFound(let message), .conflict(let message),
-             .badGateway(let message), .gatewayTimeout(let message):
+             .badGateway(let message), .gatewayTimeout(let message), .unavailable(let message, _):
             message
         case .methodNotAllowed(let allowed):
             "This path accepts only \(allowed.joined(separator: ", "))"
         }
     }
 
-    /// Headers the answer must carry: `Allow` on a 405.
+    /// Headers the answer must carry: `Allow` on a 405, `Retry-After` on a 503.
     public var headers: HTTPFields {
-        if case .methodNotAllowed(let allowed) = self {
-            return [.allow: allowed.joined(separator: ", ")]
+        switch self {
+        case .methodNotAllowed(let allowed): [.allow: allowed.joined(separator: ", ")]
+        case .unavailable(_, let seconds): [.retryAfter: String(seconds)]
+        default: [:]
         }
-        return [:]
     }
 
     static func taskNotFound(_ id: Int64) -> TaskPilotError {

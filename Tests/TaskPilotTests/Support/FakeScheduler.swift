@@ -16,6 +16,8 @@ final class FakeScheduler: Sendable {
         case truncatedCreate
         /// Answer every lookup as if the task had never existed.
         case forget
+        /// Answer `200` with a 2 MiB body.
+        case oversized
     }
 
     private struct State {
@@ -24,6 +26,8 @@ final class FakeScheduler: Sendable {
         var types: [Int64: (type: String, payload: String)] = [:]
         var lastId: Int64 = 0
         var creates = 0
+        var createsInFlight = 0
+        var maxConcurrentCreates = 0
         var requests = 0
     }
 
@@ -41,6 +45,8 @@ final class FakeScheduler: Sendable {
     }
 
     var creates: Int { state.withLockedValue { $0.creates } }
+    /// The most creates the double was handling at one moment.
+    var maxConcurrentCreates: Int { state.withLockedValue { $0.maxConcurrentCreates } }
     var requests: Int { state.withLockedValue { $0.requests } }
 
     /// Moves a task on, as the DTP's worker would.
@@ -59,6 +65,11 @@ final class FakeScheduler: Sendable {
     private func create(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 1 << 20)
         if let response = try await faultResponse() { return response }
+        state.withLockedValue { state in
+            state.createsInFlight += 1
+            state.maxConcurrentCreates = max(state.maxConcurrentCreates, state.createsInFlight)
+        }
+        defer { state.withLockedValue { $0.createsInFlight -= 1 } }
         try await Task.sleep(for: createDelay)
         if fault == .truncatedCreate {
             state.withLockedValue { $0.creates += 1 }
@@ -114,6 +125,8 @@ final class FakeScheduler: Sendable {
                 headers: [.contentType: "text/html"],
                 body: .init(byteBuffer: ByteBuffer(string: "<html><body>Whitelabel Error Page</body></html>"))
             )
+        case .oversized?:
+            return Self.json(#"{"message":""# + String(repeating: "x", count: 2 << 20) + #""}"#)
         default:
             return nil
         }

@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import NIOHTTP1
 import HTTPTypes
 import HummingbirdTesting
 import Logging
@@ -115,4 +117,37 @@ func topLevelKeys(_ json: String) -> [String] {
 extension Dictionary where Key == String, Value == Any {
     /// A number field as Int64 (JSONSerialization hands numbers back as NSNumber).
     subscript(int key: String) -> Int64? { (self[key] as? NSNumber)?.int64Value }
+}
+
+/// Sends `count` requests at once, each free to use its own connection (the test client
+/// has only one, which would serialize them). Answers each request's status and body.
+func concurrently(
+    _ count: Int,
+    port: Int?,
+    _ method: HTTPMethod,
+    _ path: String
+) async throws -> [(status: Int, body: String)] {
+    let port = try #require(port)
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
+    let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    do {
+        let answers = try await withThrowingTaskGroup(of: (status: Int, body: String).self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                    request.method = method
+                    let response = try await http.execute(request, timeout: .seconds(30))
+                    let body = try await response.body.collect(upTo: 1 << 20)
+                    return (Int(response.status.code), String(buffer: body))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        try await http.shutdown()
+        return answers
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
 }
