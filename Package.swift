@@ -35,12 +35,12 @@ let package = Package(
         ),
         // Compact JSON with a fixed key order, for TaskPilot's answers and the reference scheduler's.
         .target(name: "OrderedJSON"),
-        // Turns migrations/*.sql into Swift source at build time, so the binary carries them.
-        .executableTarget(name: "MigrationEmbedder"),
+        // Turns migrations/*.sql and openapi.yaml into Swift source at build time.
+        .executableTarget(name: "ResourceEmbedder"),
         .plugin(
-            name: "EmbedMigrations",
+            name: "EmbedResources",
             capability: .buildTool(),
-            dependencies: ["MigrationEmbedder"]
+            dependencies: ["ResourceEmbedder"]
         ),
         // The service: domain, storage, scheduler gateway, HTTP routes, application builder.
         .target(
@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            plugins: ["EmbedMigrations"]
+            plugins: ["EmbedResources"]
         ),
         // A DTP-compatible engine for development and tests; TaskPilot never depends on it.
         .target(

@@ -18,6 +18,16 @@ import Testing
         }
     }
 
+    @Test(arguments: [Int64(1), 2, 63, 64, 1_000_000, Int64.max])
+    func cursorsRoundTrip(id: Int64) {
+        let cursor = PageCursor.encode(lastId: id)
+        #expect(cursor.count == 11)
+        #expect(cursor.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(PageCursor.decode(cursor) == id)
+        #expect(PageCursor.decode(cursor + "A") == nil)
+        #expect(PageCursor.decode(String(cursor.dropLast()) + "=") == nil)
+    }
+
     @Test func createAnswers201WithLocationAndTheTask() async throws {
         try await withTaskPilot(configuration) { client in
             let response = try await client.send(.post, "/api/tasks", json: #"{"type":"demo","payload":"hello","extra":[1,{"x":2}]}"#)
@@ -57,6 +67,8 @@ import Testing
         (#"{"payload":"x"}"#, "type is required"),
         (#"{"type":null}"#, "type is required"),
         (#"{"type":"   "}"#, "type must not be blank"),
+        (#"{"type":"\u0000demo"}"#, "type must not contain control characters"),
+        (#"{"type":"de\nmo"}"#, "type must not contain control characters"),
         (#"{"type":42}"#, "type must be a string, not a number"),
         (#"{"type":true}"#, "type must be a string, not a boolean"),
         (#"{"type":"demo","payload":{"a":1}}"#, "payload must be a string, not an object"),
@@ -134,6 +146,7 @@ import Testing
                 (.get, "/api/tasks/1/cancel", "PUT"),
                 (.post, "/api/health", "GET"),
                 (.delete, "/api/tasks/1/execution/cancel", "PUT"),
+                (.trace, "/api/health", "GET"),
             ] {
                 let response = try await client.send(method, uri)
                 #expect(response.status == .methodNotAllowed)
@@ -187,6 +200,8 @@ import Testing
         ("limit=ten", "limit must be an integer from 1 to 500"),
         ("cursor=not-a-cursor", "cursor is not valid"),
         ("cursor=djE6LTU", "cursor is not valid"),
+        ("cursor=", "cursor is not valid"),
+        ("colour=red", #"unknown query parameter "colour"; known are status, bound, limit, cursor"#),
     ])
     func listRejectsBadParameters(query: String, message: String) async throws {
         try await withTaskPilot(configuration) { client in

@@ -52,6 +52,7 @@ func buildRouter(
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
     let api = router.group("api")
     HealthRoutes(check: { try await database.read { try $0.execute("SELECT 1") } }).add(to: api)
+    OpenAPIRoutes().add(to: api)
     let tasks = api.group("tasks")
     WebTaskRoutes(service: webTasks).add(to: tasks)
     ExecutionRoutes(service: executions).add(to: tasks)

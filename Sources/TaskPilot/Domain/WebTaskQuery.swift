@@ -1,4 +1,3 @@
-import Foundation
 import OrderedJSON
 
 /// What `GET /api/tasks` asks for: filters, page size and where the page starts.
@@ -33,27 +32,34 @@ public struct WebTaskPage: Sendable, Equatable {
     }
 }
 
-/// The opaque `cursor` of the list endpoint: the last id of a page, versioned and
-/// base64url-encoded so that clients treat it as a token rather than a number to edit.
+/// The opaque `cursor` of the list endpoint: the last id of a page as 8 big-endian bytes in
+/// unpadded base64url, 11 characters. Every 11-character base64url string decodes to some
+/// position, so a cursor is either well-formed (and a place in the list) or a 400.
 public enum PageCursor {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let length = 11
+
     public static func encode(lastId: Int64) -> String {
-        Data("v1:\(lastId)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let bits = UInt64(bitPattern: lastId)
+        // 64 bits in 11 six-bit digits: the last digit carries the final 4 bits and 2 zeros.
+        let characters = (0..<length).map { index -> UInt8 in
+            let shift = 58 - 6 * index
+            let digit = shift >= 0 ? (bits >> UInt64(shift)) & 0x3F : (bits << UInt64(-shift)) & 0x3F
+            return alphabet[Int(digit)]
+        }
+        return String(decoding: characters, as: UTF8.self)
     }
 
-    /// The id a cursor stands for, or nil when it is not one this server made.
+    /// The id a cursor stands for, or nil when it is not 11 base64url characters.
     public static func decode(_ cursor: String) -> Int64? {
-        var base64 = cursor
-            .replacingOccurrences(of: "-", with: "+")
-            .replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
-              let text = String(data: data, encoding: .utf8),
-              text.hasPrefix("v1:"),
-              let id = Int64(text.dropFirst(3)), id > 0
-        else { return nil }
-        return id
+        let characters = Array(cursor.utf8)
+        guard characters.count == length else { return nil }
+        var bits: UInt64 = 0
+        for (index, character) in characters.enumerated() {
+            guard let digit = alphabet.firstIndex(of: character) else { return nil }
+            let shift = 58 - 6 * index
+            bits |= shift >= 0 ? UInt64(digit) << UInt64(shift) : UInt64(digit) >> UInt64(-shift)
+        }
+        return Int64(bitPattern: bits)
     }
 }

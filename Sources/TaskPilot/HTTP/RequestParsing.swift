@@ -30,6 +30,11 @@ enum RequestParsing {
         guard !type.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .invalid("type must not be blank")
         }
+        // A type names a kind of work; control characters (NUL above all, which SQLite's
+        // length() stops at) have no place in it.
+        guard !type.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalid("type must not contain control characters")
+        }
         // Counted in Unicode scalars, as SQLite's length() counts characters.
         guard type.unicodeScalars.count <= WebTask.maxTypeLength else {
             throw .invalid("type must be at most \(WebTask.maxTypeLength) characters")
@@ -43,6 +48,10 @@ enum RequestParsing {
 
     static func taskQuery(_ request: Request) throws(TaskPilotError) -> WebTaskQuery {
         let parameters = request.uri.queryParameters
+        let known: Set<String> = ["status", "bound", "limit", "cursor"]
+        if let unknown = parameters.first(where: { !known.contains(String($0.key)) }) {
+            throw .invalid("unknown query parameter \"\(unknown.key)\"; known are status, bound, limit, cursor")
+        }
         var query = WebTaskQuery()
         if let status = parameters.get("status") {
             guard let value = WebTaskStatus(rawValue: status) else {

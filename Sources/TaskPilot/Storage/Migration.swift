@@ -21,8 +21,17 @@ public struct Migration: Sendable, Equatable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// The migrations the build embedded from `migrations/*.sql`, in order.
-    public static let all: [Migration] = embeddedMigrations.map {
-        Migration(version: $0.version, name: $0.name, sql: $0.sql)
+    /// The migrations the build embedded from `migrations/*.sql`, in order. A file whose name
+    /// does not start with its version (`0001_initial.sql`) is left out, and a test says so.
+    public static let all: [Migration] = embeddedResources.compactMap { file in
+        guard file.name.hasSuffix(".sql"), let version = version(of: file.name) else { return nil }
+        return Migration(version: version, name: file.name, sql: file.text)
+    }
+
+    /// The version a file name stands for: `0001_initial.sql` is 1.
+    public static func version(of name: String) -> Int? {
+        let digits = name.prefix { $0.isASCII && $0.isNumber }
+        guard digits.count == 4, name.dropFirst(4).first == "_", let version = Int(digits), version > 0 else { return nil }
+        return version
     }
 }

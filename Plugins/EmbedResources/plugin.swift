@@ -1,0 +1,26 @@
+import Foundation
+import PackagePlugin
+
+/// Compiles `migrations/*.sql` and `openapi.yaml` into the target as Swift source, so the
+/// binary needs no file beside it while those files stay the single source.
+@main
+struct EmbedResources: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let root = context.package.directoryURL
+        let migrations = try FileManager.default
+            .contentsOfDirectory(at: root.appending(path: "migrations"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let files = migrations + [root.appending(path: "openapi.yaml")]
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedResources.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding \(files.count) resources",
+                executable: try context.tool(named: "ResourceEmbedder").url,
+                arguments: [output.path] + files.map(\.path),
+                inputFiles: files,
+                outputFiles: [output]
+            )
+        ]
+    }
+}
