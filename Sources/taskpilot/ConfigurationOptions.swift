@@ -26,6 +26,21 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "DTP calls allowed in flight at once; past it, 503 (scheduler.maxInFlight).")
     var schedulerMaxInFlight: String?
 
+    @Option(help: "Largest DTP answer accepted, in bytes; past it, 502 (scheduler.maxResponseBytes).")
+    var schedulerMaxResponseBytes: String?
+
+    @Option(help: "Largest request body, in bytes; past it, 413 (http.maxBodyBytes).")
+    var maxBodyBytes: String?
+
+    @Option(help: "Largest request header block, in bytes (http.maxHeaderBytes).")
+    var maxHeaderBytes: String?
+
+    @Option(help: "Close a connection that sends nothing for this many milliseconds (http.readTimeoutMs).")
+    var readTimeoutMs: String?
+
+    @Option(help: "Largest list page a client may ask for (http.maxPageSize).")
+    var maxPageSize: String?
+
     @Option(help: "Comma-separated origins allowed by CORS (http.corsOrigins).")
     var corsOrigins: String?
 
@@ -41,6 +56,11 @@ struct ConfigurationOptions: ParsableArguments {
             "scheduler.url": schedulerURL,
             "scheduler.timeoutMs": schedulerTimeoutMs,
             "scheduler.maxInFlight": schedulerMaxInFlight,
+            "scheduler.maxResponseBytes": schedulerMaxResponseBytes,
+            "http.maxBodyBytes": maxBodyBytes,
+            "http.maxHeaderBytes": maxHeaderBytes,
+            "http.readTimeoutMs": readTimeoutMs,
+            "http.maxPageSize": maxPageSize,
             "http.corsOrigins": corsOrigins,
             "auth.tokenFile": apiTokenFile,
         ]

@@ -118,6 +118,23 @@ import Testing
         }
     }
 
+    @Test func schedulerAnswerLimitIsConfigurable() async throws {
+        let fake = FakeScheduler()
+        try await withScheduler(fake.application()) { url, _ in
+            var configuration = testConfiguration(database: folder.path("answer-limit.sqlite"), schedulerURL: url)
+            configuration.schedulerMaxResponseBytes = 1024
+            try await withTaskPilot(configuration) { client in
+                let id = try await client.createTask()
+                let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+                #expect(bound.status == .ok, "a TaskResponse of about 400 bytes fits")
+                fake.setPayload(1, String(repeating: "p", count: 2000))
+                let response = try await client.send(.get, "/api/tasks/\(id)/execution")
+                #expect(response.status == .badGateway)
+                #expect(response.object["message"] as? String == "Scheduler at \(url) gave an unreadable answer: the answer is larger than 1024 bytes")
+            }
+        }
+    }
+
     @Test func callsPastTheInFlightBoundAre503WithRetryAfter() async throws {
         let fake = FakeScheduler()
         try await withScheduler(fake.application()) { url, _ in

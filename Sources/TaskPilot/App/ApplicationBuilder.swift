@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import SQLiteDB
 
@@ -17,7 +18,8 @@ public func buildApplication(
     let gateway = HTTPSchedulerGateway(
         baseURL: configuration.schedulerURL,
         timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
-        maxInFlight: configuration.schedulerMaxInFlight
+        maxInFlight: configuration.schedulerMaxInFlight,
+        maxResponseBytes: configuration.schedulerMaxResponseBytes
     )
     let repository = SQLiteWebTaskRepository(database: database)
     let router = buildRouter(
@@ -26,8 +28,16 @@ public func buildApplication(
         webTasks: WebTaskService(repository: repository),
         executions: ExecutionService(repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway)
     )
+    let headerLimit = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: configuration.maxHeaderBytes,
+        maxHeaderListSize: configuration.maxHeaderBytes
+    )
     var application = Application(
         router: router,
+        server: .http1(configuration: .init(
+            idleTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
+            httpDecoderConfiguration: headerLimit
+        )),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot"),
         logger: logger
     )
@@ -48,14 +58,14 @@ func buildRouter(
     // Outermost first: CORS wraps everything, error answers included, and answers preflights
     // before auth asks for a token; errors become JSON before CORS sees them.
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
     let api = router.group("api")
     HealthRoutes(check: { try await database.read { try $0.execute("SELECT 1") } }).add(to: api)
     OpenAPIRoutes().add(to: api)
     let tasks = api.group("tasks")
-    WebTaskRoutes(service: webTasks).add(to: tasks)
-    ExecutionRoutes(service: executions).add(to: tasks)
+    WebTaskRoutes(service: webTasks, maxBodyBytes: configuration.maxBodyBytes, maxPageSize: configuration.maxPageSize).add(to: tasks)
+    ExecutionRoutes(service: executions, maxBodyBytes: configuration.maxBodyBytes).add(to: tasks)
     router.addMethodNotAllowedRoutes()
     return router
 }

@@ -5,17 +5,20 @@ import Configuration
 public enum ConfigurationLoader {
     /// Each key and the environment variable that sets it. Flags reach the loader already
     /// keyed by configuration key, so both are read through the same names and parsing.
-    public static let environmentNames: [String: String] = [
-        "http.host": "TASKPILOT_HOST",
-        "http.port": "TASKPILOT_PORT",
-        "db.path": "TASKPILOT_DB",
-        "scheduler.url": "TASKPILOT_SCHEDULER_URL",
-        "scheduler.timeoutMs": "TASKPILOT_SCHEDULER_TIMEOUT_MS",
-        "scheduler.maxInFlight": "TASKPILOT_SCHEDULER_MAX_IN_FLIGHT",
-        "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
-        "auth.tokens": "TASKPILOT_API_TOKENS",
-        "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
-    ]
+    public static var environmentNames: [String: String] {
+        var names = [
+            "http.host": "TASKPILOT_HOST",
+            "db.path": "TASKPILOT_DB",
+            "scheduler.url": "TASKPILOT_SCHEDULER_URL",
+            "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
+            "auth.tokens": "TASKPILOT_API_TOKENS",
+            "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
+        ]
+        for setting in IntegerSetting.all {
+            names[setting.key] = setting.environment
+        }
+        return names
+    }
 
     /// - Parameters:
     ///   - flags: values given on the command line, keyed by configuration key (`http.port`).
@@ -26,11 +29,12 @@ public enum ConfigurationLoader {
         environment: [String: String],
         configFile: String?
     ) async throws -> TaskPilotConfiguration {
+        let environmentNames = Self.environmentNames
         var providers: [any ConfigProvider] = [
             stringProvider(flags.reduce(into: [:]) { named, flag in
                 if let name = environmentNames[flag.key] { named[name] = flag.value }
-            }),
-            stringProvider(environment.filter { environmentNames.values.contains($0.key) }),
+            }, names: environmentNames),
+            stringProvider(environment.filter { environmentNames.values.contains($0.key) }, names: environmentNames),
         ]
         if let configFile {
             do {
@@ -44,14 +48,14 @@ public enum ConfigurationLoader {
 
         var configuration = TaskPilotConfiguration()
         try await read("http.host", expecting: "a string") { configuration.host = try await reader.fetchString(forKey: $0) ?? configuration.host }
-        try await read("http.port", expecting: "an integer") { configuration.port = try await reader.fetchInt(forKey: $0) ?? configuration.port }
         try await read("db.path", expecting: "a string") { configuration.databasePath = try await reader.fetchString(forKey: $0) ?? configuration.databasePath }
         try await read("scheduler.url", expecting: "a string") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
-        try await read("scheduler.timeoutMs", expecting: "an integer") {
-            configuration.schedulerTimeoutMilliseconds = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerTimeoutMilliseconds
-        }
-        try await read("scheduler.maxInFlight", expecting: "an integer") {
-            configuration.schedulerMaxInFlight = try await reader.fetchInt(forKey: $0) ?? configuration.schedulerMaxInFlight
+        for setting in IntegerSetting.all {
+            try await read(setting.key, expecting: "an integer") {
+                if let value = try await reader.fetchInt(forKey: $0) {
+                    configuration[keyPath: setting.property] = value
+                }
+            }
         }
         try await read("http.corsOrigins", expecting: "a list of strings") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
         try await read("auth.tokens", expecting: "a list of strings") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
@@ -60,9 +64,9 @@ public enum ConfigurationLoader {
     }
 
     /// A provider over plain strings (flags, environment), looked up by each key's environment name.
-    private static func stringProvider(_ values: [String: String]) -> some ConfigProvider {
+    private static func stringProvider(_ values: [String: String], names: [String: String]) -> some ConfigProvider {
         KeyMappingProvider(upstream: EnvironmentVariablesProvider(environmentVariables: values)) { key in
-            AbsoluteConfigKey([environmentNames[key.components.joined(separator: ".")] ?? "TASKPILOT_UNKNOWN_KEY"])
+            AbsoluteConfigKey([names[key.components.joined(separator: ".")] ?? "TASKPILOT_UNKNOWN_KEY"])
         }
     }
 

@@ -11,6 +11,16 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     public var schedulerTimeoutMilliseconds = 5000
     /// DTP calls allowed in flight at once; past it, 503 with `Retry-After`.
     public var schedulerMaxInFlight = 256
+    /// A DTP answer larger than this is a 502.
+    public var schedulerMaxResponseBytes = 1 << 20
+    /// A request body larger than this is a 413.
+    public var maxBodyBytes = 1 << 20
+    /// Request headers larger than this (all together) answer 400 and close the connection.
+    public var maxHeaderBytes = 64 * 1024
+    /// A connection that sends nothing for this long is closed (slow or stalled clients).
+    public var readTimeoutMilliseconds = 30_000
+    /// The largest `limit` the list endpoint accepts.
+    public var maxPageSize = 500
     public var corsOrigins: [String] = []
     public var apiTokens: [String] = []
     public var apiTokenFile: String?
@@ -40,19 +50,16 @@ extension TaskPilotConfiguration {
         guard !host.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ConfigurationError(key: "http.host", reason: "must not be empty")
         }
-        guard (0...65535).contains(port) else {
-            throw ConfigurationError(key: "http.port", reason: "must be an integer from 0 to 65535, not \(port)")
+        for setting in IntegerSetting.all where !setting.range.contains(self[keyPath: setting.property]) {
+            throw ConfigurationError(
+                key: setting.key,
+                reason: "must be an integer from \(setting.range.lowerBound) to \(setting.range.upperBound), not \(self[keyPath: setting.property])"
+            )
         }
         guard !databasePath.isEmpty else {
             throw ConfigurationError(key: "db.path", reason: "must not be empty")
         }
         checked.schedulerURL = try Self.schedulerBaseURL(schedulerURL)
-        guard (1...600_000).contains(schedulerTimeoutMilliseconds) else {
-            throw ConfigurationError(key: "scheduler.timeoutMs", reason: "must be an integer from 1 to 600000, not \(schedulerTimeoutMilliseconds)")
-        }
-        guard (1...100_000).contains(schedulerMaxInFlight) else {
-            throw ConfigurationError(key: "scheduler.maxInFlight", reason: "must be an integer from 1 to 100000, not \(schedulerMaxInFlight)")
-        }
         for origin in corsOrigins {
             guard let url = URLComponents(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),
                   url.host?.isEmpty == false, url.path.isEmpty, url.query == nil, url.fragment == nil
@@ -105,5 +112,29 @@ extension TaskPilotConfiguration {
         var base = text
         while base.hasSuffix("/") { base.removeLast() }
         return base
+    }
+}
+
+/// The integer settings: key, environment variable, allowed range and where each goes.
+struct IntegerSetting {
+    let key: String
+    let environment: String
+    let range: ClosedRange<Int>
+    let property: WritableKeyPath<TaskPilotConfiguration, Int>
+
+    static var all: [IntegerSetting] {
+        [
+            .init(key: "http.port", environment: "TASKPILOT_PORT", range: 0...65535, property: \.port),
+            .init(key: "http.maxBodyBytes", environment: "TASKPILOT_MAX_BODY_BYTES", range: 1024...(64 << 20), property: \.maxBodyBytes),
+            .init(key: "http.maxHeaderBytes", environment: "TASKPILOT_MAX_HEADER_BYTES", range: 1024...(1 << 20), property: \.maxHeaderBytes),
+            .init(key: "http.readTimeoutMs", environment: "TASKPILOT_READ_TIMEOUT_MS", range: 100...3_600_000, property: \.readTimeoutMilliseconds),
+            .init(key: "http.maxPageSize", environment: "TASKPILOT_MAX_PAGE_SIZE", range: 1...10_000, property: \.maxPageSize),
+            .init(key: "scheduler.timeoutMs", environment: "TASKPILOT_SCHEDULER_TIMEOUT_MS", range: 1...600_000, property: \.schedulerTimeoutMilliseconds),
+            .init(key: "scheduler.maxInFlight", environment: "TASKPILOT_SCHEDULER_MAX_IN_FLIGHT", range: 1...100_000, property: \.schedulerMaxInFlight),
+            .init(
+                key: "scheduler.maxResponseBytes", environment: "TASKPILOT_SCHEDULER_MAX_RESPONSE_BYTES",
+                range: 1024...(64 << 20), property: \.schedulerMaxResponseBytes
+            ),
+        ]
     }
 }

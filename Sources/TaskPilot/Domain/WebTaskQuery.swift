@@ -9,7 +9,6 @@ public struct WebTaskQuery: Sendable, Equatable {
     public var beforeId: Int64?
 
     public static let defaultLimit = 50
-    public static let maxLimit = 500
 
     public init(status: WebTaskStatus? = nil, bound: Bool? = nil, limit: Int = defaultLimit, beforeId: Int64? = nil) {
         self.status = status

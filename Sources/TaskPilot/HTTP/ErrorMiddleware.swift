@@ -5,13 +5,15 @@ import NIOCore
 /// Turns every error a route throws into TaskPilot's JSON error body, so a client never sees
 /// Hummingbird's own format or an internal detail. Unexpected errors become a logged 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBodyBytes: Int
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as TaskPilotError {
             return JSONResponse.error(error.status, message: error.message, path: request.uri.path, headers: error.headers)
         } catch is NIOTooManyBytesError {
-            return JSONResponse.error(.contentTooLarge, message: "Request body is larger than \(context.maxUploadSize) bytes", path: request.uri.path)
+            return JSONResponse.error(.contentTooLarge, message: "Request body is larger than \(maxBodyBytes) bytes", path: request.uri.path)
         } catch let error as HTTPError {
             return JSONResponse.error(error.status, message: error.body ?? error.status.reasonPhrase, path: request.uri.path, headers: error.headers)
         } catch let error as any HTTPResponseError {

@@ -4,6 +4,7 @@ import Hummingbird
 /// `/api/tasks/{id}/scheduler` and `/api/tasks/{id}/execution…`: the routes that reach the DTP.
 struct ExecutionRoutes<Context: RequestContext>: Sendable {
     let service: ExecutionService
+    let maxBodyBytes: Int
 
     func add(to group: RouterGroup<Context>) {
         group.post(":id/scheduler", use: bind)
@@ -13,7 +14,7 @@ struct ExecutionRoutes<Context: RequestContext>: Sendable {
 
     @Sendable func bind(_ request: Request, context: Context) async throws -> Response {
         let id = try RequestParsing.taskId(context)
-        let body = try JSONObjectBody(try await RequestParsing.body(request, context: context).readableBytesView, emptyAllowed: true)
+        let body = try JSONObjectBody(try await RequestParsing.body(request, limit: maxBodyBytes).readableBytesView, emptyAllowed: true)
         switch try await service.bind(webTaskId: id, schedulerTaskId: try body.positiveInt64("schedulerTaskId")) {
         case .bound(let task):
             return JSONResponse.make(task.json)

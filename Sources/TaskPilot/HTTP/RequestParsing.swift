@@ -12,9 +12,9 @@ enum RequestParsing {
         return id
     }
 
-    /// The whole body, up to the context's limit (past it, `NIOTooManyBytesError`: 413).
-    static func body(_ request: Request, context: some RequestContext) async throws -> ByteBuffer {
-        try await request.body.collect(upTo: context.maxUploadSize)
+    /// The whole body, up to `limit` bytes (past it, `NIOTooManyBytesError`: 413).
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        try await request.body.collect(upTo: limit)
     }
 
     struct NewTask {
@@ -46,7 +46,7 @@ enum RequestParsing {
         return NewTask(type: type, payload: payload)
     }
 
-    static func taskQuery(_ request: Request) throws(TaskPilotError) -> WebTaskQuery {
+    static func taskQuery(_ request: Request, maxPageSize: Int) throws(TaskPilotError) -> WebTaskQuery {
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["status", "bound", "limit", "cursor"]
         if let unknown = parameters.first(where: { !known.contains(String($0.key)) }) {
@@ -64,8 +64,8 @@ enum RequestParsing {
             query.bound = value
         }
         if let limit = parameters.get("limit") {
-            guard let value = Int(limit), (1...WebTaskQuery.maxLimit).contains(value) else {
-                throw .invalid("limit must be an integer from 1 to \(WebTaskQuery.maxLimit)")
+            guard let value = Int(limit), (1...maxPageSize).contains(value) else {
+                throw .invalid("limit must be an integer from 1 to \(maxPageSize)")
             }
             query.limit = value
         }

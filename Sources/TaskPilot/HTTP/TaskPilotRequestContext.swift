@@ -7,7 +7,4 @@ public struct TaskPilotRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
     }
-
-    /// Largest request body accepted; beyond it the answer is 413.
-    public var maxUploadSize: Int { 1 << 20 }
 }

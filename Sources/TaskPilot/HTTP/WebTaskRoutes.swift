@@ -3,6 +3,8 @@ import Hummingbird
 /// `/api/tasks`: the web task records themselves.
 struct WebTaskRoutes<Context: RequestContext>: Sendable {
     let service: WebTaskService
+    let maxBodyBytes: Int
+    let maxPageSize: Int
 
     func add(to group: RouterGroup<Context>) {
         group.post(use: create)
@@ -12,7 +14,7 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        let newTask = try RequestParsing.newTask(try await RequestParsing.body(request, context: context))
+        let newTask = try RequestParsing.newTask(try await RequestParsing.body(request, limit: maxBodyBytes))
         let task = try await service.create(type: newTask.type, payload: newTask.payload)
         return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
     }
@@ -22,7 +24,7 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        JSONResponse.make(try await service.list(try RequestParsing.taskQuery(request)).json)
+        JSONResponse.make(try await service.list(try RequestParsing.taskQuery(request, maxPageSize: maxPageSize)).json)
     }
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {

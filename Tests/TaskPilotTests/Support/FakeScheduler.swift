@@ -54,6 +54,11 @@ final class FakeScheduler: Sendable {
         state.withLockedValue { $0.tasks[id] = status }
     }
 
+    /// Makes a task's answer as large as needed.
+    func setPayload(_ id: Int64, _ payload: String) {
+        state.withLockedValue { $0.types[id]?.payload = payload }
+    }
+
     func application() -> some ApplicationProtocol {
         let router = Router()
         router.post("tasks") { request, context in try await self.create(request, context) }
