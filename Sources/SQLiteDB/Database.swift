@@ -22,6 +22,8 @@ public final class Database: Sendable {
     public let path: String
     private let writer: Connection
     private let writerThread: NIOThreadPool
+    /// Writes waiting for the next group commit.
+    private let pendingWrites = NIOLockedValueBox<[PendingWrite]>([])
     private let readers: NIOLockedValueBox<[Connection]>
     private let readerThreads: NIOThreadPool
     private let isOpen = NIOLockedValueBox(true)
@@ -53,8 +55,38 @@ public final class Database: Sendable {
         readerThreads.start()
     }
 
-    /// Runs `body` on the writer connection. Writes are serialized: one runs at a time.
+    /// Runs `body` on the writer connection, atomically, and answers once it is durable.
+    ///
+    /// Writes are group-committed: every write queued while the previous commit was being
+    /// written goes into one transaction with one fsync, each in a savepoint of its own so that
+    /// one failing write fails alone. `body` must not begin or end transactions itself.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let write = PendingWrite(body, continuation: continuation)
+            let startsGroup = pendingWrites.withLockedValue { queue in
+                queue.append(write)
+                return queue.count == 1
+            }
+            guard startsGroup else { return }
+            let writer = self.writer
+            let pendingWrites = self.pendingWrites
+            writerThread.submit { state in
+                let batch = pendingWrites.withLockedValue { queue in
+                    defer { queue.removeAll(keepingCapacity: true) }
+                    return queue
+                }
+                guard state == .active else {
+                    batch.forEach { $0.finish(groupError: SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")) }
+                    return
+                }
+                writer.commitGroup(batch)
+            }
+        }
+    }
+
+    /// Runs `body` alone on the writer connection, outside any transaction, for work that
+    /// manages its own transactions (migrations). It waits for queued writes to finish.
+    public func writeAlone<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let writer = self.writer
         return try await writerThread.runIfActive { try body(writer) }
     }

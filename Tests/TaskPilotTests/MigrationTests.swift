@@ -22,9 +22,9 @@ import Testing
 
     @Test func freshDatabaseGetsEveryMigrationAndASecondRunIsANoOp() async throws {
         let database = try Database(path: folder.path("fresh.sqlite"))
-        let first = try await database.write { try Migrator().migrate($0) }
+        let first = try await database.writeAlone { try Migrator().migrate($0) }
         #expect(first == Migration.all.map(\.version))
-        let second = try await database.write { try Migrator().migrate($0) }
+        let second = try await database.writeAlone { try Migrator().migrate($0) }
         #expect(second.isEmpty)
         let recorded = try await database.read { connection in
             try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version") {
@@ -41,10 +41,10 @@ import Testing
 
     @Test func aChangedMigrationIsRefused() async throws {
         let database = try Database(path: folder.path("changed.sqlite"))
-        _ = try await database.write { try Migrator().migrate($0) }
+        _ = try await database.writeAlone { try Migrator().migrate($0) }
         let edited = Migration.all.map { Migration(version: $0.version, name: $0.name, sql: $0.sql + "\n-- edited") }
         let error = await #expect(throws: MigrationError.self) {
-            try await database.write { try Migrator(migrations: edited).migrate($0) }
+            try await database.writeAlone { try Migrator(migrations: edited).migrate($0) }
         }
         #expect(error?.description.hasPrefix("migration 0001_initial.sql was changed after it was applied") == true)
         try await database.close()
@@ -52,10 +52,10 @@ import Testing
 
     @Test func aDatabaseNewerThanTheBinaryIsRefused() async throws {
         let database = try Database(path: folder.path("newer.sqlite"))
-        _ = try await database.write { try Migrator().migrate($0) }
+        _ = try await database.writeAlone { try Migrator().migrate($0) }
         try await database.write { try $0.run("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, '0999_future.sql', 'x')") }
         let error = await #expect(throws: MigrationError.self) {
-            try await database.write { try Migrator().migrate($0) }
+            try await database.writeAlone { try Migrator().migrate($0) }
         }
         #expect(error == .newerThanBinary(version: 999, name: "0999_future.sql"))
         try await database.close()
@@ -69,7 +69,7 @@ import Testing
         let database = try Database(path: folder.path("failing.sqlite"))
         let broken = Migration.all + [Migration(version: 2, name: "0002_broken.sql", sql: "CREATE TABLE half (x INTEGER) STRICT; SELECT no_such_function();")]
         await #expect(throws: SQLiteError.self) {
-            try await database.write { try Migrator(migrations: broken).migrate($0) }
+            try await database.writeAlone { try Migrator(migrations: broken).migrate($0) }
         }
         let state = try await database.read { connection in
             (

@@ -34,27 +34,24 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
     }
 
     public func cancel(id: Int64) async throws -> WebTaskCancelResult {
+        // A write runs atomically (in its own savepoint), so no transaction of its own here.
         try await database.write { connection in
-            try connection.transaction {
-                try connection.run(WebTaskSQL.cancelPending, id)
-                let changed = connection.changes > 0
-                guard let task = try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:)) else {
-                    return .notFound
-                }
-                return changed ? .canceled(task) : .notPending(task)
+            try connection.run(WebTaskSQL.cancelPending, id)
+            let changed = connection.changes > 0
+            guard let task = try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:)) else {
+                return .notFound
             }
+            return changed ? .canceled(task) : .notPending(task)
         }
     }
 
     public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin) async throws -> WebTask? {
         try await database.write { connection in
-            try connection.transaction {
-                try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
-                if connection.changes > 0 {
-                    try connection.run(WebTaskSQL.touch, webTaskId)
-                }
-                return try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:))
+            try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
+            if connection.changes > 0 {
+                try connection.run(WebTaskSQL.touch, webTaskId)
             }
+            return try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:))
         }
     }
 

@@ -7,7 +7,7 @@ public enum TaskPilotDatabase {
     public static func open(path: String) async throws -> (database: Database, applied: [Int]) {
         let database = try Database(path: path)
         do {
-            let applied = try await database.write { try Migrator().migrate($0) }
+            let applied = try await database.writeAlone { try Migrator().migrate($0) }
             return (database, applied)
         } catch {
             try? await database.close()
