@@ -26,7 +26,10 @@ public final class Database: Sendable {
     private let pendingWrites = NIOLockedValueBox<[PendingWrite]>([])
     private let readers: NIOLockedValueBox<[Connection]>
     private let readerThreads: NIOThreadPool
-    private let isOpen = NIOLockedValueBox(true)
+    private let openState = NIOLockedValueBox(true)
+
+    /// True from a successful open until `close()`.
+    public var isOpen: Bool { openState.withLockedValue { $0 } }
 
     /// Opens `path`, creating its folder (and the file, mode 0600) when missing,
     /// and switches it to WAL with `synchronous=FULL` and foreign keys on.
@@ -105,7 +108,7 @@ public final class Database: Sendable {
 
     /// Lets queued work finish, then closes every connection. Later calls fail.
     public func close() async throws {
-        guard isOpen.withLockedValue({ open in defer { open = false }; return open }) else { return }
+        guard openState.withLockedValue({ open in defer { open = false }; return open }) else { return }
         try await writerThread.shutdownGracefully()
         try await readerThreads.shutdownGracefully()
         readers.withLockedValue { $0.removeAll() }

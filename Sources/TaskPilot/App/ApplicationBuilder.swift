@@ -61,7 +61,7 @@ func buildRouter(
     router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
     let api = router.group("api")
-    HealthRoutes(check: { try await database.read { try $0.execute("SELECT 1") } }).add(to: api)
+    HealthRoutes(isUp: { database.isOpen }).add(to: api)
     OpenAPIRoutes().add(to: api)
     let tasks = api.group("tasks")
     WebTaskRoutes(service: webTasks, maxBodyBytes: configuration.maxBodyBytes, maxPageSize: configuration.maxPageSize).add(to: tasks)

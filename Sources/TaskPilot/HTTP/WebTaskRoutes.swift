@@ -32,18 +32,16 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 }
 
-/// `/api/health`: up while the database answers.
+/// `/api/health`: up while the database is open. It touches no table, so it costs what a
+/// constant route costs and can be polled freely.
 struct HealthRoutes<Context: RequestContext>: Sendable {
-    let check: @Sendable () async throws -> Void
+    let isUp: @Sendable () -> Bool
 
     func add(to group: RouterGroup<Context>) {
         group.get("health") { _, _ in
-            do {
-                try await check()
-                return JSONResponse.make(#"{"status":"UP"}"#)
-            } catch {
-                return JSONResponse.make(#"{"status":"DOWN"}"#, status: .serviceUnavailable)
-            }
+            isUp()
+                ? JSONResponse.make(#"{"status":"UP"}"#)
+                : JSONResponse.make(#"{"status":"DOWN"}"#, status: .serviceUnavailable)
         }
     }
 }
