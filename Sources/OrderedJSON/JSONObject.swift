@@ -37,6 +37,10 @@ public struct JSONObject: Sendable {
 
     /// `string` as a JSON string literal: quotes, backslashes and control characters escaped.
     public static func quoted(_ string: String) -> String {
+        // Most strings need no escaping; checking the bytes first spares the scalar-by-scalar copy.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + string + "\""
+        }
         var result = "\""
         result.reserveCapacity(string.utf8.count + 2)
         for scalar in string.unicodeScalars {

@@ -28,7 +28,17 @@ public final class Connection: @unchecked Sendable {
         _ = csqlite_enable_defensive(handle)
     }
 
+    private var isClosed = false
+
     deinit {
+        close()
+    }
+
+    /// Finalizes the cached statements and closes the connection; later calls fail with
+    /// SQLITE_MISUSE. Closing the last connection checkpoints the WAL into the database file.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statementCache.removeAll()
         sqlite3_close_v2(handle)
     }

@@ -5,27 +5,25 @@ import NIOPosix
 
 /// A SQLite database file opened for a server: one writer connection and a few WAL readers.
 ///
-/// SQLite calls block, so none of them runs on Swift's cooperative pool: writes run on a
-/// one-thread pool (which also serializes them), reads on a pool of reader threads, each
+/// SQLite calls block, so none of them runs on Swift's cooperative pool. Each connection has a
+/// lane of its own: a dedicated thread and a queue. Writes go through the single writer lane,
+/// which serializes them and group-commits them; reads are spread over the reader lanes, each
 /// with its own read-only connection. In WAL mode readers never wait behind the writer.
 public final class Database: Sendable {
     public struct Options: Sendable {
         public var readerCount: Int
         public var busyTimeoutMilliseconds: Int
 
-        public init(readerCount: Int = 4, busyTimeoutMilliseconds: Int = 5000) {
+        public init(readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000) {
             self.readerCount = readerCount
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         }
     }
 
     public let path: String
-    private let writer: Connection
-    private let writerThread: NIOThreadPool
-    /// Writes waiting for the next group commit.
-    private let pendingWrites = NIOLockedValueBox<[PendingWrite]>([])
-    private let readers: NIOLockedValueBox<[Connection]>
-    private let readerThreads: NIOThreadPool
+    private let writer: Lane<PendingWrite>
+    private let readers: [Lane<PendingRead>]
+    private let nextReader = NIOLockedValueBox(0)
     private let openState = NIOLockedValueBox(true)
 
     /// True from a successful open until `close()`.
@@ -36,26 +34,32 @@ public final class Database: Sendable {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         try Self.createFileIfMissing(path)
-        let writer = try Connection(path: path)
-        try Self.configure(writer, options: options)
-        let mode = try writer.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) }
+        let writerConnection = try Connection(path: path)
+        try Self.configure(writerConnection, options: options)
+        let mode = try writerConnection.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) }
         guard mode?.lowercased() == "wal" else {
             throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL (journal_mode is \(mode ?? "unknown"))")
         }
-        try writer.execute("PRAGMA synchronous=FULL")
+        try writerConnection.execute("PRAGMA synchronous=FULL")
 
-        var readers: [Connection] = []
+        var readerConnections: [Connection] = []
         for _ in 0..<max(1, options.readerCount) {
             let reader = try Connection(path: path, mode: .readOnly)
             try Self.configure(reader, options: options)
-            readers.append(reader)
+            readerConnections.append(reader)
         }
-        self.writer = writer
-        self.readers = NIOLockedValueBox(readers)
-        self.writerThread = NIOThreadPool(numberOfThreads: 1)
-        self.readerThreads = NIOThreadPool(numberOfThreads: readers.count)
-        writerThread.start()
-        readerThreads.start()
+        writer = Lane(
+            connection: writerConnection,
+            drain: { batch, connection in connection.commitGroup(batch) },
+            refuse: { batch in batch.forEach { $0.finish(groupError: closedError) } }
+        )
+        readers = readerConnections.map { connection in
+            Lane(
+                connection: connection,
+                drain: { batch, connection in batch.forEach { $0.run(connection) } },
+                refuse: { batch in batch.forEach { $0.fail(closedError) } }
+            )
+        }
     }
 
     /// Runs `body` on the writer connection, atomically, and answers once it is durable.
@@ -65,53 +69,34 @@ public final class Database: Sendable {
     /// one failing write fails alone. `body` must not begin or end transactions itself.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let write = PendingWrite(body, continuation: continuation)
-            let startsGroup = pendingWrites.withLockedValue { queue in
-                queue.append(write)
-                return queue.count == 1
-            }
-            guard startsGroup else { return }
-            let writer = self.writer
-            let pendingWrites = self.pendingWrites
-            writerThread.submit { state in
-                let batch = pendingWrites.withLockedValue { queue in
-                    defer { queue.removeAll(keepingCapacity: true) }
-                    return queue
-                }
-                guard state == .active else {
-                    batch.forEach { $0.finish(groupError: SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")) }
-                    return
-                }
-                writer.commitGroup(batch)
-            }
+            writer.submit(PendingWrite(body, continuation: continuation))
         }
     }
 
     /// Runs `body` alone on the writer connection, outside any transaction, for work that
     /// manages its own transactions (migrations). It waits for queued writes to finish.
     public func writeAlone<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await writerThread.runIfActive { try body(writer) }
+        try await writer.runAlone(body)
     }
 
     /// Runs `body` on a read-only connection; it sees the last committed state.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await readerThreads.runIfActive { [readers] in
-            // There are as many reader connections as reader threads, so one is always free.
-            guard let connection = readers.withLockedValue({ $0.popLast() }) else {
-                throw SQLiteError(code: SQLITE_BUSY, message: "no reader connection free")
-            }
-            defer { readers.withLockedValue { $0.append(connection) } }
-            return try body(connection)
+        let lane = readers[nextReader.withLockedValue { index in
+            defer { index = (index + 1) % readers.count }
+            return index
+        }]
+        return try await withCheckedThrowingContinuation { continuation in
+            lane.submit(PendingRead(body, continuation: continuation))
         }
     }
 
     /// Lets queued work finish, then closes every connection. Later calls fail.
     public func close() async throws {
         guard openState.withLockedValue({ open in defer { open = false }; return open }) else { return }
-        try await writerThread.shutdownGracefully()
-        try await readerThreads.shutdownGracefully()
-        readers.withLockedValue { $0.removeAll() }
+        try await writer.shutdown()
+        for reader in readers {
+            try await reader.shutdown()
+        }
     }
 
     private static func configure(_ connection: Connection, options: Options) throws {

@@ -1,6 +1,6 @@
 import CSQLite
 
-/// One write waiting for the writer thread: its body, run inside a savepoint of the group's
+/// One write waiting for the writer lane: its body, run inside a savepoint of the group's
 /// transaction, and the caller's continuation, resumed only once that transaction committed.
 final class PendingWrite: @unchecked Sendable {
     // Touched only on the writer thread, one write at a time: that is the unchecked part.

@@ -94,8 +94,17 @@ import Testing
     }
 
     @Test func closedDatabaseRefusesWork() async throws {
-        let database = try Database(path: folder.path("closed.sqlite"))
+        let path = folder.path("closed.sqlite")
+        let database = try Database(path: path)
+        try await database.write { try $0.execute("CREATE TABLE t (k INTEGER) STRICT; INSERT INTO t VALUES (1)") }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         try await database.close()
+        #expect(!database.isOpen)
+        // Closing the last connection checkpoints the WAL and removes it: every connection is closed.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        await #expect(throws: (any Error).self) {
+            try await database.write { try $0.run("INSERT INTO t VALUES (2)") }
+        }
         await #expect(throws: (any Error).self) {
             try await database.read { _ in 1 }
         }
