@@ -26,20 +26,22 @@ final class PendingWrite: @unchecked Sendable {
     }
 
     /// Runs the body in its own savepoint: a failing write is undone alone and fails alone.
+    /// The savepoint statements go through the statement cache: they run for every write.
     func run(on connection: Connection) {
         do {
-            try connection.execute("SAVEPOINT write")
+            try connection.run("SAVEPOINT write")
         } catch {
             outcome = .failure(error)
             return
         }
         do {
             try body(connection)
-            try connection.execute("RELEASE write")
+            try connection.run("RELEASE write")
         } catch {
             outcome = .failure(error)
             if connection.isInTransaction {
-                try? connection.execute("ROLLBACK TO write; RELEASE write")
+                try? connection.run("ROLLBACK TO write")
+                try? connection.run("RELEASE write")
             }
         }
     }
@@ -60,7 +62,7 @@ extension Connection {
     /// commit was on its way to disk goes into the next one.
     func commitGroup(_ batch: [PendingWrite]) {
         do {
-            try execute("BEGIN IMMEDIATE")
+            try run("BEGIN IMMEDIATE")
         } catch {
             batch.forEach { $0.finish(groupError: error) }
             return
@@ -73,7 +75,7 @@ extension Connection {
             guard isInTransaction else {
                 throw SQLiteError(code: SQLITE_ABORT, message: "the transaction was rolled back by a write in its group")
             }
-            try execute("COMMIT")
+            try run("COMMIT")
             batch.forEach { $0.finish(groupError: nil) }
         } catch {
             if isInTransaction {

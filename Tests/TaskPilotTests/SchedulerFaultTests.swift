@@ -14,11 +14,13 @@ import Testing
     /// Runs TaskPilot against a fake scheduler, with web task 1 bound to DTP task 1.
     func withBoundTask(
         timeoutMilliseconds: Int = 2000,
-        fake: FakeScheduler = FakeScheduler(),
+        configure: @Sendable (inout TaskPilotConfiguration) -> Void = { _ in },
         _ body: @Sendable (FakeScheduler, any TestClientProtocol, String) async throws -> Void
     ) async throws {
+        let fake = FakeScheduler()
         try await withScheduler(fake.application()) { url, _ in
-            let configuration = testConfiguration(database: folder.path("faults.sqlite"), schedulerURL: url, timeoutMilliseconds: timeoutMilliseconds)
+            var configuration = testConfiguration(database: folder.path("faults.sqlite"), schedulerURL: url, timeoutMilliseconds: timeoutMilliseconds)
+            configure(&configuration)
             try await withTaskPilot(configuration) { client in
                 let id = try await client.createTask()
                 let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
@@ -119,42 +121,28 @@ import Testing
     }
 
     @Test func schedulerAnswerLimitIsConfigurable() async throws {
-        let fake = FakeScheduler()
-        try await withScheduler(fake.application()) { url, _ in
-            var configuration = testConfiguration(database: folder.path("answer-limit.sqlite"), schedulerURL: url)
-            configuration.schedulerMaxResponseBytes = 1024
-            try await withTaskPilot(configuration) { client in
-                let id = try await client.createTask()
-                let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
-                #expect(bound.status == .ok, "a TaskResponse of about 400 bytes fits")
-                fake.setPayload(1, String(repeating: "p", count: 2000))
-                let response = try await client.send(.get, "/api/tasks/\(id)/execution")
-                #expect(response.status == .badGateway)
-                #expect(response.object["message"] as? String == "Scheduler at \(url) gave an unreadable answer: the answer is larger than 1024 bytes")
-            }
+        try await withBoundTask(configure: { $0.schedulerMaxResponseBytes = 1024 }) { fake, client, url in
+            // Binding task 1 fitted: a TaskResponse is about 400 bytes.
+            fake.setPayload(1, String(repeating: "p", count: 2000))
+            let response = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(response.status == .badGateway)
+            #expect(response.object["message"] as? String == "Scheduler at \(url) gave an unreadable answer: the answer is larger than 1024 bytes")
+            fake.setPayload(1, "p")
         }
     }
 
     @Test func callsPastTheInFlightBoundAre503WithRetryAfter() async throws {
-        let fake = FakeScheduler()
-        try await withScheduler(fake.application()) { url, _ in
-            var configuration = testConfiguration(database: folder.path("bound.sqlite"), schedulerURL: url, timeoutMilliseconds: 3000)
-            configuration.schedulerMaxInFlight = 2
-            try await withTaskPilot(configuration) { client in
-                let id = try await client.createTask()
-                _ = try await client.send(.post, "/api/tasks/\(id)/scheduler")
-                fake.fault = .hang
-                async let hanging = concurrently(2, port: client.port, .GET, "/api/tasks/\(id)/execution")
-                #expect(try await eventually { fake.requests >= 3 }, "bind, then both hanging queries reached the DTP")
-                let third = try await client.send(.get, "/api/tasks/\(id)/execution")
-                #expect(third.status == .serviceUnavailable)
-                #expect(third.headers[.retryAfter] == "1")
-                #expect(fake.requests == 3, "the refused call never reached the DTP")
-                #expect(try await client.send(.get, "/api/tasks/\(id)").status == .ok, "calls that need no DTP go on")
-                fake.fault = nil
-                #expect(try await hanging.map(\.status) == [200, 200])
-                #expect(try await client.send(.get, "/api/tasks/\(id)/execution").status == .ok)
-            }
+        try await withBoundTask(timeoutMilliseconds: 3000, configure: { $0.schedulerMaxInFlight = 2 }) { fake, client, _ in
+            fake.fault = .hang
+            async let hanging = concurrently(2, port: client.port, .GET, "/api/tasks/1/execution")
+            #expect(try await eventually { fake.requests >= 3 }, "bind, then both hanging queries reached the DTP")
+            let third = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(third.status == .serviceUnavailable)
+            #expect(third.headers[.retryAfter] == "1")
+            #expect(fake.requests == 3, "the refused call never reached the DTP")
+            #expect(try await client.send(.get, "/api/tasks/1").status == .ok, "calls that need no DTP go on")
+            fake.fault = nil
+            #expect(try await hanging.map(\.status) == [200, 200])
         }
     }
 

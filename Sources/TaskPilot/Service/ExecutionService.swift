@@ -59,33 +59,39 @@ public struct ExecutionService: Sendable {
     /// `PUT /tasks/{id}/cancel` on the DTP for a bound web task, recorded in the command log.
     public func cancelExecution(webTaskId: Int64) async throws -> SchedulerAnswer {
         let schedulerTaskId = try await boundSchedulerTask(webTaskId)
-        return try await logged(.cancel, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId) {
+        let (answer, outcome) = try await send(.cancel, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId) {
             try await gateway.cancelTask(id: schedulerTaskId)
         }
+        try await commandLog.finish(outcome)
+        return answer
     }
 
     private func attach(_ task: WebTask, to schedulerTaskId: Int64) async throws -> BindResult {
-        let answer = try await logged(.attach, webTaskId: task.id, schedulerTaskId: schedulerTaskId) {
+        let (answer, outcome) = try await send(.attach, webTaskId: task.id, schedulerTaskId: schedulerTaskId) {
             try await gateway.getTask(id: schedulerTaskId)
         }
-        guard answer.status == 200 else { return .rejected(answer) }
-        return .bound(try await store(task.id, schedulerTaskId, .attached))
+        guard answer.status == 200 else {
+            try await commandLog.finish(outcome)
+            return .rejected(answer)
+        }
+        return .bound(try await store(task.id, schedulerTaskId, .attached, completing: outcome))
     }
 
     private func createAndBind(_ task: WebTask) async throws -> BindResult {
-        let result = try await logged(.create, webTaskId: task.id, schedulerTaskId: nil) {
+        let (result, outcome) = try await send(.create, webTaskId: task.id, schedulerTaskId: nil) {
             try await gateway.createTask(type: task.type, payload: Self.schedulerPayload(for: task))
         }
         switch result {
         case .rejected(let answer):
+            try await commandLog.finish(outcome)
             return .rejected(answer)
         case .created(let id, _):
-            return .bound(try await store(task.id, id, .created))
+            return .bound(try await store(task.id, id, .created, completing: outcome))
         }
     }
 
-    private func store(_ webTaskId: Int64, _ schedulerTaskId: Int64, _ origin: BindingOrigin) async throws -> WebTask {
-        guard let task = try await repository.bind(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, origin: origin) else {
+    private func store(_ webTaskId: Int64, _ schedulerTaskId: Int64, _ origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask {
+        guard let task = try await repository.bind(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, origin: origin, completing: command) else {
             throw TaskPilotError.taskNotFound(webTaskId)
         }
         return task
@@ -101,24 +107,23 @@ public struct ExecutionService: Sendable {
         return schedulerTaskId
     }
 
-    /// Records the command before calling the DTP and its outcome after, so even a call
-    /// TaskPilot does not live to see answered is on record.
-    private func logged<Result: SchedulerOutcome>(
+    /// Records the command before calling the DTP, so that even a call TaskPilot does not live
+    /// to see answered is on record. A transport failure is recorded here; an answer comes back
+    /// with its outcome for the caller to record, together with whatever it stores.
+    private func send<Result: SchedulerOutcome>(
         _ command: SchedulerCommand,
         webTaskId: Int64,
         schedulerTaskId: Int64?,
         _ call: () async throws -> Result
-    ) async throws -> Result {
+    ) async throws -> (Result, CommandOutcome) {
         let record = try await commandLog.start(command, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId)
-        let result: Result
         do {
-            result = try await call()
+            let result = try await call()
+            return (result, CommandOutcome(record: record, schedulerTaskId: result.schedulerTaskId, httpStatus: result.answer.status, message: result.answer.message))
         } catch let error as SchedulerError {
-            try await commandLog.finish(record, schedulerTaskId: nil, httpStatus: error.httpStatus, message: error.description)
+            try await commandLog.finish(CommandOutcome(record: record, httpStatus: error.httpStatus, message: error.description))
             throw error.taskPilotError
         }
-        try await commandLog.finish(record, schedulerTaskId: result.schedulerTaskId, httpStatus: result.answer.status, message: result.answer.message)
-        return result
     }
 
     /// The payload TaskPilot sends on create: a JSON string naming the web task.

@@ -19,11 +19,20 @@ public struct CommandRecord: Sendable, Equatable {
     public var message: String?
 }
 
+/// What the DTP answered to one logged command, ready to be written to its row.
+public struct CommandOutcome: Sendable, Equatable {
+    public var record: Int64
+    /// The DTP task id the answer revealed (a create's new id), if any.
+    public var schedulerTaskId: Int64?
+    public var httpStatus: Int?
+    public var message: String?
+}
+
 /// Records every command sent to the DTP: a row before the call, completed after it, so a
 /// call that TaskPilot did not live to see answered is still on record.
 public protocol CommandLog: Sendable {
     func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64
-    func finish(_ id: Int64, schedulerTaskId: Int64?, httpStatus: Int?, message: String?) async throws
+    func finish(_ outcome: CommandOutcome) async throws
     func records(webTaskId: Int64) async throws -> [CommandRecord]
 }
 
@@ -41,10 +50,8 @@ public struct SQLiteCommandLog: CommandLog {
         }
     }
 
-    public func finish(_ id: Int64, schedulerTaskId: Int64?, httpStatus: Int?, message: String?) async throws {
-        try await database.write { connection in
-            try connection.run(CommandLogSQL.finish, schedulerTaskId, httpStatus, message, id)
-        }
+    public func finish(_ outcome: CommandOutcome) async throws {
+        try await database.write { try $0.finishCommand(outcome) }
     }
 
     public func records(webTaskId: Int64) async throws -> [CommandRecord] {
@@ -62,5 +69,12 @@ public struct SQLiteCommandLog: CommandLog {
                 )
             }
         }
+    }
+}
+
+extension Connection {
+    /// Completes a command's row with what the DTP answered.
+    func finishCommand(_ outcome: CommandOutcome) throws {
+        try run(CommandLogSQL.finish, outcome.schedulerTaskId, outcome.httpStatus, outcome.message, outcome.record)
     }
 }

@@ -45,8 +45,9 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
         }
     }
 
-    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin) async throws -> WebTask? {
+    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask? {
         try await database.write { connection in
+            try connection.finishCommand(command)
             try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
             if connection.changes > 0 {
                 try connection.run(WebTaskSQL.touch, webTaskId)

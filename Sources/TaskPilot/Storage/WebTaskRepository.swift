@@ -5,8 +5,10 @@ public protocol WebTaskRepository: Sendable {
     /// Up to `query.limit` tasks, newest first.
     func list(_ query: WebTaskQuery) async throws -> [WebTask]
     func cancel(id: Int64) async throws -> WebTaskCancelResult
-    /// Stores a binding unless the task has one already; answers the task as stored.
-    func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin) async throws -> WebTask?
+    /// Stores a binding unless the task has one already, in the same transaction as the
+    /// completion of the command that produced it (so a finished, successful create always has
+    /// its binding); answers the task as stored.
+    func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask?
     func binding(webTaskId: Int64) async throws -> Binding?
 }
 
