@@ -32,6 +32,8 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
         configuration.timeout = .init(connect: timeout, read: timeout)
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
+        // The default of 8 keep-alive connections to the DTP queues requests under load.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         // By default a refused connection is retried until the connect timeout; a DTP that is
         // down must be reported at once.
         configuration.connectionPool.retryConnectionEstablishment = false
