@@ -11,6 +11,11 @@ import Testing
 @Suite struct SchedulerFaultTests {
     let folder = TemporaryFolder()
 
+    /// The three calls that reach the DTP: query and cancel of a bound task, bind of an unbound one.
+    static func callsReachingTheScheduler(bound: Int64, unbound: Int64) -> [(HTTPRequest.Method, String)] {
+        [(.get, "/api/tasks/\(bound)/execution"), (.put, "/api/tasks/\(bound)/execution/cancel"), (.post, "/api/tasks/\(unbound)/scheduler")]
+    }
+
     /// Runs TaskPilot against a fake scheduler, with web task 1 bound to DTP task 1.
     func withBoundTask(
         timeoutMilliseconds: Int = 2000,
@@ -43,11 +48,7 @@ import Testing
         let refusing = try await refusingSchedulerURL()
         try await withTaskPilot(testConfiguration(database: database, schedulerURL: refusing, timeoutMilliseconds: 5000)) { client in
             let unbound = try await client.createTask()
-            for (method, uri) in [
-                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
-                (.put, "/api/tasks/1/execution/cancel"),
-                (.post, "/api/tasks/\(unbound)/scheduler"),
-            ] {
+            for (method, uri) in Self.callsReachingTheScheduler(bound: 1, unbound: unbound) {
                 let started = ContinuousClock.now
                 let response = try await client.send(method, uri)
                 #expect(ContinuousClock.now - started < .seconds(1), "no retrying until the connect timeout")
@@ -66,11 +67,7 @@ import Testing
         try await withBoundTask(timeoutMilliseconds: 300) { fake, client, url in
             fake.fault = .hang
             let unbound = try await client.createTask()
-            for (method, uri) in [
-                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
-                (.put, "/api/tasks/1/execution/cancel"),
-                (.post, "/api/tasks/\(unbound)/scheduler"),
-            ] {
+            for (method, uri) in Self.callsReachingTheScheduler(bound: 1, unbound: unbound) {
                 let started = ContinuousClock.now
                 let response = try await client.send(method, uri)
                 let elapsed = ContinuousClock.now - started
@@ -85,11 +82,7 @@ import Testing
         try await withBoundTask { fake, client, url in
             fake.fault = .html500
             let unbound = try await client.createTask()
-            for (method, uri) in [
-                (HTTPRequest.Method.get, "/api/tasks/1/execution"),
-                (.put, "/api/tasks/1/execution/cancel"),
-                (.post, "/api/tasks/\(unbound)/scheduler"),
-            ] {
+            for (method, uri) in Self.callsReachingTheScheduler(bound: 1, unbound: unbound) {
                 let response = try await client.send(method, uri)
                 #expect(response.status == .badGateway)
                 #expect(response.headers[.contentType] == "application/json")
