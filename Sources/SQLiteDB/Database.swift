@@ -93,10 +93,12 @@ public final class Database: Sendable {
     /// Lets queued work finish, then closes every connection. Later calls fail.
     public func close() async throws {
         guard openState.withLockedValue({ open in defer { open = false }; return open }) else { return }
-        try await writer.shutdown()
+        // Readers first: the last connection to close checkpoints the WAL, and only the
+        // writer can.
         for reader in readers {
             try await reader.shutdown()
         }
+        try await writer.shutdown()
     }
 
     private static func configure(_ connection: Connection, options: Options) throws {

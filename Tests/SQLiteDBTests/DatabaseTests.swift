@@ -97,6 +97,7 @@ import Testing
         let path = folder.path("closed.sqlite")
         let database = try Database(path: path)
         try await database.write { try $0.execute("CREATE TABLE t (k INTEGER) STRICT; INSERT INTO t VALUES (1)") }
+        #expect(try await database.read { try $0.queryFirst("SELECT k FROM t") { $0.int(0) } } == 1)
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         try await database.close()
         #expect(!database.isOpen)
