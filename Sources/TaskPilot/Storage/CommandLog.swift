@@ -7,18 +7,6 @@ public enum SchedulerCommand: String, Sendable {
     case cancel = "CANCEL"
 }
 
-/// One row of the command log.
-public struct CommandRecord: Sendable, Equatable {
-    public var id: Int64
-    public var webTaskId: Int64
-    public var command: String
-    public var schedulerTaskId: Int64?
-    public var startedAt: String
-    public var finishedAt: String?
-    public var httpStatus: Int?
-    public var message: String?
-}
-
 /// What the DTP answered to one logged command, ready to be written to its row.
 public struct CommandOutcome: Sendable, Equatable {
     public var record: Int64
@@ -33,7 +21,6 @@ public struct CommandOutcome: Sendable, Equatable {
 public protocol CommandLog: Sendable {
     func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64
     func finish(_ outcome: CommandOutcome) async throws
-    func records(webTaskId: Int64) async throws -> [CommandRecord]
 }
 
 public struct SQLiteCommandLog: CommandLog {
@@ -52,23 +39,6 @@ public struct SQLiteCommandLog: CommandLog {
 
     public func finish(_ outcome: CommandOutcome) async throws {
         try await database.write { try $0.finishCommand(outcome) }
-    }
-
-    public func records(webTaskId: Int64) async throws -> [CommandRecord] {
-        try await database.read { connection in
-            try connection.query(CommandLogSQL.selectForWebTask, webTaskId) { row in
-                CommandRecord(
-                    id: row.int64(0),
-                    webTaskId: row.int64(1),
-                    command: row.string(2),
-                    schedulerTaskId: row.optionalInt64(3),
-                    startedAt: row.string(4),
-                    finishedAt: row.optionalString(5),
-                    httpStatus: row.isNull(6) ? nil : row.int(6),
-                    message: row.optionalString(7)
-                )
-            }
-        }
     }
 }
 

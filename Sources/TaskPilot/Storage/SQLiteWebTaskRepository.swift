@@ -56,18 +56,6 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
         }
     }
 
-    public func binding(webTaskId: Int64) async throws -> Binding? {
-        try await database.read { connection in
-            try connection.queryFirst(WebTaskSQL.selectBinding, webTaskId) { row in
-                Binding(
-                    webTaskId: row.int64(0),
-                    schedulerTaskId: row.int64(1),
-                    origin: BindingOrigin(rawValue: row.string(2)) ?? .attached,
-                    boundAt: row.string(3)
-                )
-            }
-        }
-    }
 }
 
 extension WebTask {

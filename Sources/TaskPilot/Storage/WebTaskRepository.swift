@@ -9,7 +9,6 @@ public protocol WebTaskRepository: Sendable {
     /// completion of the command that produced it (so a finished, successful create always has
     /// its binding); answers the task as stored.
     func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask?
-    func binding(webTaskId: Int64) async throws -> Binding?
 }
 
 public enum WebTaskCancelResult: Sendable, Equatable {

@@ -37,10 +37,6 @@ enum WebTaskSQL {
     static let touch = """
         UPDATE web_tasks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
         """
-
-    static let selectBinding = """
-        SELECT web_task_id, scheduler_task_id, origin, bound_at FROM bindings WHERE web_task_id = ?
-        """
 }
 
 /// The SQL behind `SQLiteCommandLog`.
@@ -54,10 +50,5 @@ enum CommandLogSQL {
         SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
             scheduler_task_id = coalesce(?, scheduler_task_id), http_status = ?, message = ?
         WHERE id = ?
-        """
-
-    static let selectForWebTask = """
-        SELECT id, web_task_id, command, scheduler_task_id, started_at, finished_at, http_status, message
-        FROM scheduler_commands WHERE web_task_id = ? ORDER BY id
         """
 }
