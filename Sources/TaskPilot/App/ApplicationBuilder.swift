@@ -53,8 +53,8 @@ func buildRouter(
     database: Database,
     webTasks: WebTaskService,
     executions: ExecutionService
-) -> Router<TaskPilotRequestContext> {
-    let router = Router(context: TaskPilotRequestContext.self)
+) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
     // Outermost first: CORS wraps everything, error answers included, and answers preflights
     // before auth asks for a token; errors become JSON before CORS sees them.
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))

@@ -98,13 +98,14 @@ public struct ExecutionService: Sendable {
     }
 
     private func boundSchedulerTask(_ webTaskId: Int64) async throws -> Int64 {
-        guard let task = try await repository.find(id: webTaskId) else {
+        switch try await repository.executionTarget(webTaskId: webTaskId) {
+        case .bound(let schedulerTaskId):
+            return schedulerTaskId
+        case .unbound:
+            throw TaskPilotError.conflict("Task \(webTaskId) is not bound to a scheduler task")
+        case .notFound:
             throw TaskPilotError.taskNotFound(webTaskId)
         }
-        guard let schedulerTaskId = task.schedulerTaskId else {
-            throw TaskPilotError.conflict("Task \(webTaskId) is not bound to a scheduler task")
-        }
-        return schedulerTaskId
     }
 
     /// Records the command before calling the DTP, so that even a call TaskPilot does not live

@@ -23,6 +23,17 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
         }
     }
 
+    public func executionTarget(webTaskId: Int64) async throws -> ExecutionTarget {
+        try await database.read { connection in
+            let row = try connection.queryFirst(WebTaskSQL.selectSchedulerTaskId, webTaskId) { $0.optionalInt64(0) }
+            switch row {
+            case nil: return .notFound
+            case .some(nil): return .unbound
+            case .some(.some(let id)): return .bound(schedulerTaskId: id)
+            }
+        }
+    }
+
     public func list(_ query: WebTaskQuery) async throws -> [WebTask] {
         try await database.read { connection in
             try connection.query(

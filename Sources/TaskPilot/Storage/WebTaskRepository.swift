@@ -2,6 +2,8 @@
 public protocol WebTaskRepository: Sendable {
     func create(type: String, payload: String) async throws -> WebTask
     func find(id: Int64) async throws -> WebTask?
+    /// Only what a DTP call needs: whether the task exists and which DTP task it is bound to.
+    func executionTarget(webTaskId: Int64) async throws -> ExecutionTarget
     /// Up to `query.limit` tasks, newest first.
     func list(_ query: WebTaskQuery) async throws -> [WebTask]
     func cancel(id: Int64) async throws -> WebTaskCancelResult
@@ -14,5 +16,11 @@ public protocol WebTaskRepository: Sendable {
 public enum WebTaskCancelResult: Sendable, Equatable {
     case canceled(WebTask)
     case notPending(WebTask)
+    case notFound
+}
+
+public enum ExecutionTarget: Sendable, Equatable {
+    case bound(schedulerTaskId: Int64)
+    case unbound
     case notFound
 }

@@ -12,6 +12,13 @@ enum WebTaskSQL {
         WHERE t.id = ?
         """
 
+    /// One row when the task exists; its scheduler task id, or NULL when unbound.
+    static let selectSchedulerTaskId = """
+        SELECT b.scheduler_task_id
+        FROM web_tasks t LEFT JOIN bindings b ON b.web_task_id = t.id
+        WHERE t.id = ?
+        """
+
     /// Parameters: status or NULL, bound (1/0) or NULL, id to start below or NULL, limit.
     static let selectPage = """
         SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at
