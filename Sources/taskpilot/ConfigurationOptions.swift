@@ -23,8 +23,17 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "DTP connect and answer timeout in milliseconds (scheduler.timeoutMs).")
     var schedulerTimeoutMs: String?
 
-    @Option(help: "DTP calls allowed in flight at once; past it, 503 (scheduler.maxInFlight).")
+    @Option(help: "DTP calls allowed in flight at once, and connections kept to the DTP (scheduler.maxInFlight).")
     var schedulerMaxInFlight: String?
+
+    @Option(help: "DTP calls that may wait for a place in flight; past it, 503 (scheduler.maxQueued).")
+    var schedulerMaxQueued: String?
+
+    @Option(help: "Longest wait for a place in flight, in milliseconds; past it, 503 (scheduler.queueTimeoutMs).")
+    var schedulerQueueTimeoutMs: String?
+
+    @Option(help: "Hours an Idempotency-Key of POST /api/tasks is remembered (idempotency.ttlHours).")
+    var idempotencyTtlHours: String?
 
     @Option(help: "Largest DTP answer accepted, in bytes; past it, 502 (scheduler.maxResponseBytes).")
     var schedulerMaxResponseBytes: String?
@@ -56,6 +65,9 @@ struct ConfigurationOptions: ParsableArguments {
             "scheduler.url": schedulerURL,
             "scheduler.timeoutMs": schedulerTimeoutMs,
             "scheduler.maxInFlight": schedulerMaxInFlight,
+            "scheduler.maxQueued": schedulerMaxQueued,
+            "scheduler.queueTimeoutMs": schedulerQueueTimeoutMs,
+            "idempotency.ttlHours": idempotencyTtlHours,
             "scheduler.maxResponseBytes": schedulerMaxResponseBytes,
             "http.maxBodyBytes": maxBodyBytes,
             "http.maxHeaderBytes": maxHeaderBytes,

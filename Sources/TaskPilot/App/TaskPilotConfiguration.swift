@@ -9,8 +9,13 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     /// The DTP's base URL, without a trailing slash.
     public var schedulerURL = "http://127.0.0.1:8080"
     public var schedulerTimeoutMilliseconds = 5000
-    /// DTP calls allowed in flight at once; past it, 503 with `Retry-After`.
+    /// DTP calls allowed in flight at once, and the number of connections kept to the DTP.
     public var schedulerMaxInFlight = 256
+    /// DTP calls that may wait, first come first served, for a place in flight; past it, 503.
+    public var schedulerMaxQueued = 4096
+    /// The longest a DTP call waits for a place in flight; past it, 503. Never counted
+    /// against `schedulerTimeoutMilliseconds`.
+    public var schedulerQueueTimeoutMilliseconds = 10_000
     /// A DTP answer larger than this is a 502.
     public var schedulerMaxResponseBytes = 1 << 20
     /// A request body larger than this is a 413.
@@ -24,6 +29,8 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     public var corsOrigins: [String] = []
     public var apiTokens: [String] = []
     public var apiTokenFile: String?
+    /// How long an `Idempotency-Key` of `POST /api/tasks` is remembered.
+    public var idempotencyTTLHours = 24
     /// Lets the service listen beyond loopback with no API token (flag only).
     public var allowUnauthenticated = false
 
@@ -131,6 +138,12 @@ struct IntegerSetting {
             .init(key: "http.maxPageSize", environment: "TASKPILOT_MAX_PAGE_SIZE", range: 1...10_000, property: \.maxPageSize),
             .init(key: "scheduler.timeoutMs", environment: "TASKPILOT_SCHEDULER_TIMEOUT_MS", range: 1...600_000, property: \.schedulerTimeoutMilliseconds),
             .init(key: "scheduler.maxInFlight", environment: "TASKPILOT_SCHEDULER_MAX_IN_FLIGHT", range: 1...100_000, property: \.schedulerMaxInFlight),
+            .init(key: "scheduler.maxQueued", environment: "TASKPILOT_SCHEDULER_MAX_QUEUED", range: 0...1_000_000, property: \.schedulerMaxQueued),
+            .init(
+                key: "scheduler.queueTimeoutMs", environment: "TASKPILOT_SCHEDULER_QUEUE_TIMEOUT_MS",
+                range: 1...600_000, property: \.schedulerQueueTimeoutMilliseconds
+            ),
+            .init(key: "idempotency.ttlHours", environment: "TASKPILOT_IDEMPOTENCY_TTL_HOURS", range: 1...8760, property: \.idempotencyTTLHours),
             .init(
                 key: "scheduler.maxResponseBytes", environment: "TASKPILOT_SCHEDULER_MAX_RESPONSE_BYTES",
                 range: 1024...(64 << 20), property: \.schedulerMaxResponseBytes
