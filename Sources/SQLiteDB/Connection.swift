@@ -30,6 +30,10 @@ public final class Connection: @unchecked Sendable {
 
     private var isClosed = false
 
+    /// True when SQLite opened the file read-only although writing was asked for (a file,
+    /// folder or file system this process cannot write).
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
     deinit {
         close()
     }

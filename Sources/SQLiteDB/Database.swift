@@ -13,10 +13,14 @@ public final class Database: Sendable {
     public struct Options: Sendable {
         public var readerCount: Int
         public var busyTimeoutMilliseconds: Int
+        /// Holds an exclusive lock on the file while open, so that a second process refuses to
+        /// open it (`DatabaseLockedError`).
+        public var exclusive: Bool
 
-        public init(readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000) {
+        public init(readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000, exclusive: Bool = true) {
             self.readerCount = readerCount
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.exclusive = exclusive
         }
     }
 
@@ -25,29 +29,47 @@ public final class Database: Sendable {
     private let readers: [Lane<PendingRead>]
     private let nextReader = NIOLockedValueBox(0)
     private let openState = NIOLockedValueBox(true)
+    private let processLock: ProcessLock?
+    private let fault = NIOLockedValueBox<SQLiteError?>(nil)
 
     /// True from a successful open until `close()`.
     public var isOpen: Bool { openState.withLockedValue { $0 } }
 
-    /// Opens `path`, creating its folder (and the file, mode 0600) when missing,
-    /// and switches it to WAL with `synchronous=FULL` and foreign keys on.
+    /// The storage failure (read-only, I/O error, disk full, corruption) of the last write that
+    /// failed with one, until a write succeeds again; or one a read ran into meanwhile.
+    public var storageFailure: SQLiteError? { fault.withLockedValue { $0 } }
+
+    /// Opens `path`, creating its folder (and the file, mode 0600) when missing, checks that it
+    /// can be written and passes `PRAGMA quick_check`, and switches it to WAL with
+    /// `synchronous=FULL` and foreign keys on. Any failure is a `DatabaseOpenError` naming the path.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
-        try Self.createFileIfMissing(path)
-        let writerConnection = try Connection(path: path)
-        try Self.configure(writerConnection, options: options)
-        let mode = try writerConnection.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) }
-        guard mode?.lowercased() == "wal" else {
-            throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL (journal_mode is \(mode ?? "unknown"))")
-        }
-        try writerConnection.execute("PRAGMA synchronous=FULL")
-
+        var lock: ProcessLock?
         var readerConnections: [Connection] = []
-        for _ in 0..<max(1, options.readerCount) {
-            let reader = try Connection(path: path, mode: .readOnly)
-            try Self.configure(reader, options: options)
-            readerConnections.append(reader)
+        let writerConnection: Connection
+        do {
+            try Self.createFileIfMissing(path)
+            lock = options.exclusive ? try ProcessLock(path: path) : nil
+            writerConnection = try Connection(path: path)
+            try Self.check(writerConnection)
+            try Self.configure(writerConnection, options: options)
+            let mode = try writerConnection.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) }
+            guard mode?.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "could not switch to WAL (journal_mode is \(mode ?? "unknown"))")
+            }
+            try writerConnection.execute("PRAGMA synchronous=FULL")
+            for _ in 0..<max(1, options.readerCount) {
+                let reader = try Connection(path: path, mode: .readOnly)
+                try Self.configure(reader, options: options)
+                readerConnections.append(reader)
+            }
+        } catch let error as DatabaseLockedError {
+            throw error
+        } catch {
+            lock?.release()
+            throw DatabaseOpenError(path: path, cause: error)
         }
+        processLock = lock
         writer = Lane(
             connection: writerConnection,
             drain: { batch, connection in connection.commitGroup(batch) },
@@ -68,8 +90,17 @@ public final class Database: Sendable {
     /// written goes into one transaction with one fsync, each in a savepoint of its own so that
     /// one failing write fails alone. `body` must not begin or end transactions itself.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            writer.submit(PendingWrite(body, continuation: continuation))
+        do {
+            let value = try await withCheckedThrowingContinuation { continuation in
+                writer.submit(PendingWrite(body, continuation: continuation))
+            }
+            if fault.withLockedValue({ $0 != nil }) {
+                fault.withLockedValue { $0 = nil }
+            }
+            return value
+        } catch let error as SQLiteError where error.isStorageFailure {
+            fault.withLockedValue { $0 = error }
+            throw error
         }
     }
 
@@ -85,8 +116,13 @@ public final class Database: Sendable {
             defer { index = (index + 1) % readers.count }
             return index
         }]
-        return try await withCheckedThrowingContinuation { continuation in
-            lane.submit(PendingRead(body, continuation: continuation))
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                lane.submit(PendingRead(body, continuation: continuation))
+            }
+        } catch let error as SQLiteError where error.isStorageFailure {
+            fault.withLockedValue { $0 = error }
+            throw error
         }
     }
 
@@ -99,6 +135,19 @@ public final class Database: Sendable {
             try await reader.shutdown()
         }
         try await writer.shutdown()
+        processLock?.release()
+    }
+
+    /// Refuses a file this process cannot write (SQLite would quietly open it read-only) and
+    /// one whose pages are damaged, before anything is served from it.
+    private static func check(_ connection: Connection) throws {
+        guard !connection.isReadOnly else {
+            throw SQLiteError(code: SQLITE_READONLY, message: "the file cannot be written (read-only file, folder or file system)")
+        }
+        let problems = try connection.query("PRAGMA quick_check") { $0.string(0) }
+        guard problems == ["ok"] else {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "PRAGMA quick_check failed: \(problems.prefix(3).joined(separator: "; "))")
+        }
     }
 
     private static func configure(_ connection: Connection, options: Options) throws {

@@ -19,6 +19,13 @@ public struct SQLiteError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
 
+    /// The storage itself failed: read-only, I/O error, disk full, corruption, a file that cannot
+    /// be opened or is not a database. Such a failure is the environment's, not the request's.
+    public var isStorageFailure: Bool {
+        [SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB, SQLITE_PROTOCOL, SQLITE_NOMEM]
+            .contains(primaryCode)
+    }
+
     public var description: String {
         var text = "SQLite error \(code): \(message)"
         if let sql { text += " [\(sql)]" }
@@ -31,5 +38,16 @@ public struct SQLiteError: Error, Equatable, CustomStringConvertible, Sendable {
             ?? String(cString: sqlite3_errstr(code))
         let extended = handle.map { sqlite3_extended_errcode($0) } ?? code
         return SQLiteError(code: extended, message: message, sql: sql)
+    }
+}
+
+/// The database file could not be opened for use; `description` names the file and the cause.
+public struct DatabaseOpenError: Error, CustomStringConvertible {
+    public let path: String
+    public let cause: any Error
+
+    public var description: String {
+        let reason = (cause as? SQLiteError)?.message ?? "\(cause)"
+        return "cannot use database \(path): \(reason)"
     }
 }

@@ -16,6 +16,8 @@ struct Migrate: AsyncParsableCommand {
                 : "\(configuration.databasePath): applied migrations \(applied.map(String.init).joined(separator: ", "))")
         } catch let error as MigrationError {
             exitWithLine("taskpilot: \(error)")
+        } catch let error as StartupError {
+            exitWithLine("taskpilot: \(error)")
         }
     }
 }

@@ -26,6 +26,8 @@ struct Serve: AsyncParsableCommand {
             application = try await buildApplication(configuration, logger: logger)
         } catch let error as MigrationError {
             exitWithLine("taskpilot: \(error)")
+        } catch let error as StartupError {
+            exitWithLine("taskpilot: \(error)")
         } catch let error as ConfigurationError {
             exitWithLine("taskpilot: \(error)")
         }

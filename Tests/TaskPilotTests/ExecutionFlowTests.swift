@@ -121,11 +121,20 @@ import Testing
                 #expect(other.status == .conflict)
                 #expect(other.object["message"] as? String == "Task \(first) is already bound to scheduler task \(dtpId)")
 
-                // Attach a second web task to the existing DTP task.
+                // A DTP task has one owner: a second web task cannot attach to it.
                 let second = try await client.createTask()
-                let attached = try await client.send(.post, "/api/tasks/\(second)/scheduler", json: #"{"schedulerTaskId":\#(dtpId)}"#)
+                let taken = try await client.send(.post, "/api/tasks/\(second)/scheduler", json: #"{"schedulerTaskId":\#(dtpId)}"#)
+                #expect(taken.status == .conflict)
+                #expect(taken.source == nil)
+                #expect(taken.object["message"] as? String == "Scheduler task \(dtpId) is already bound to task \(first)")
+                #expect(try await client.send(.get, "/api/tasks/\(second)").object["schedulerTaskId"] is NSNull)
+
+                // Attach a web task to a DTP task made elsewhere.
+                let elsewhere = try await scheduler.send(.post, "/tasks", json: #"{"type":"demo","payload":"made elsewhere"}"#)
+                let elsewhereId = try #require(elsewhere.object[int: "id"])
+                let attached = try await client.send(.post, "/api/tasks/\(second)/scheduler", json: #"{"schedulerTaskId":\#(elsewhereId)}"#)
                 #expect(attached.status == .ok)
-                #expect(attached.object[int: "schedulerTaskId"] == dtpId)
+                #expect(attached.object[int: "schedulerTaskId"] == elsewhereId)
 
                 // Attach to a DTP task that does not exist: the DTP's 404, nothing stored.
                 let third = try await client.createTask()

@@ -124,18 +124,51 @@ import Testing
         }
     }
 
-    @Test func callsPastTheInFlightBoundAre503WithRetryAfter() async throws {
-        try await withBoundTask(timeoutMilliseconds: 3000, configure: { $0.schedulerMaxInFlight = 2 }) { fake, client, _ in
+    @Test func callsPastTheInFlightBoundWaitTheirTurn() async throws {
+        try await withBoundTask(timeoutMilliseconds: 3000, configure: {
+            $0.schedulerMaxInFlight = 2
+            $0.schedulerMaxQueued = 2
+        }) { fake, client, _ in
             fake.fault = .hang
-            async let hanging = concurrently(2, port: client.port, .GET, "/api/tasks/1/execution")
-            #expect(try await eventually { fake.requests >= 3 }, "bind, then both hanging queries reached the DTP")
-            let third = try await client.send(.get, "/api/tasks/1/execution")
-            #expect(third.status == .serviceUnavailable)
-            #expect(third.headers[.retryAfter] == "1")
+            async let admitted = concurrently(4, port: client.port, .GET, "/api/tasks/1/execution")
+            #expect(try await eventually { fake.requests >= 3 }, "bind, then two queries reached the DTP")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(fake.requests == 3, "the other two wait in TaskPilot's queue")
+            let fifth = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(fifth.status == .serviceUnavailable)
+            #expect(fifth.headers[.retryAfter] == "1")
+            #expect(fifth.object["message"] as? String == "TaskPilot is saturated: 2 scheduler calls are in flight and 2 are waiting; retry shortly")
             #expect(fake.requests == 3, "the refused call never reached the DTP")
             #expect(try await client.send(.get, "/api/tasks/1").status == .ok, "calls that need no DTP go on")
             fake.fault = nil
-            #expect(try await hanging.map(\.status) == [200, 200])
+            #expect(try await admitted.map(\.status) == [200, 200, 200, 200], "the queued calls were served, not refused")
+        }
+    }
+
+    @Test func aCallThatWaitsTooLongIs503NotA504() async throws {
+        try await withBoundTask(timeoutMilliseconds: 3000, configure: {
+            $0.schedulerMaxInFlight = 1
+            $0.schedulerQueueTimeoutMilliseconds = 300
+        }) { fake, client, _ in
+            fake.fault = .hang
+            async let hanging = concurrently(1, port: client.port, .GET, "/api/tasks/1/execution")
+            #expect(try await eventually { fake.requests >= 2 })
+            let waited = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(waited.status == .serviceUnavailable)
+            #expect(waited.headers[.retryAfter] == "1")
+            #expect(waited.object["message"] as? String == "TaskPilot is saturated: a scheduler call waited 300 ms for one of 1 places in flight; retry shortly")
+            fake.fault = nil
+            #expect(try await hanging.map(\.status) == [200])
+        }
+    }
+
+    @Test func timeSpentQueuedDoesNotCountAgainstTheTimeout() async throws {
+        // Each answer takes 400 ms and one call is in flight at a time: the fourth call is
+        // answered 1.6 s after it was sent, past the 1 s timeout, yet the DTP never was slow.
+        try await withBoundTask(timeoutMilliseconds: 1000, configure: { $0.schedulerMaxInFlight = 1 }) { fake, client, _ in
+            fake.fault = .slow(.milliseconds(400))
+            let answers = try await concurrently(4, port: client.port, .GET, "/api/tasks/1/execution")
+            #expect(answers.map(\.status) == [200, 200, 200, 200])
         }
     }
 

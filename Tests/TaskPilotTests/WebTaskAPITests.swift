@@ -74,6 +74,12 @@ import Testing
         (#"{"type":"demo","payload":{"a":1}}"#, "payload must be a string, not an object"),
         (#"{"type":"\#(String(repeating: "t", count: 129))"}"#, "type must be at most 128 characters"),
         (#"{"type":"demo","payload":"\#(String(repeating: "p", count: 256 * 1024 + 1))"}"#, "payload must be at most 262144 bytes"),
+        (#"{"type":"demo","type":"other"}"#, #"Request body names "type" more than once"#),
+        (#"{"type":"demo","payload":"a","payload":"a"}"#, #"Request body names "payload" more than once"#),
+        (#"{"type":"demo","extra":{"k":1,"k":2}}"#, #"Request body names "k" more than once"#),
+        (#"{"type":"demo"} x"#, "Request body is not valid JSON"),
+        (#"{"type":"\ud800"}"#, "Request body is not valid JSON"),
+        (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "Request body nests deeper than 64 levels"),
     ])
     func createRejectsBadBodies(body: String, message: String) async throws {
         try await withTaskPilot(configuration) { client in
@@ -107,13 +113,13 @@ import Testing
         }
     }
 
-    @Test(arguments: ["abc", "0", "-1", "1.5", "99999999999999999999", "%20"])
+    @Test(arguments: ["abc", "0", "-1", "1.5", "99999999999999999999", "%20", "007", "+7", "01", "7%20", "0x7", "1_000"])
     func malformedIdsAnswer400(id: String) async throws {
         try await withTaskPilot(configuration) { client in
             for (method, uri) in [(HTTPRequest.Method.get, "/api/tasks/\(id)"), (.put, "/api/tasks/\(id)/cancel")] {
                 let response = try await client.send(method, uri)
                 #expect(response.status == .badRequest)
-                #expect(response.object["message"] as? String == "id must be a positive 64-bit integer")
+                #expect(response.object["message"] as? String == "id must be a positive 64-bit integer in decimal, without sign or leading zeros")
             }
         }
     }
@@ -141,12 +147,12 @@ import Testing
     @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
         try await withTaskPilot(configuration) { client in
             for (method, uri, allow) in [
-                (HTTPRequest.Method.delete, "/api/tasks/1", "GET"),
-                (.put, "/api/tasks", "GET, POST"),
+                (HTTPRequest.Method.delete, "/api/tasks/1", "GET, HEAD"),
+                (.put, "/api/tasks", "GET, HEAD, POST"),
                 (.get, "/api/tasks/1/cancel", "PUT"),
-                (.post, "/api/health", "GET"),
+                (.post, "/api/health", "GET, HEAD"),
                 (.delete, "/api/tasks/1/execution/cancel", "PUT"),
-                (.trace, "/api/health", "GET"),
+                (.trace, "/api/health", "GET, HEAD"),
             ] {
                 let response = try await client.send(method, uri)
                 #expect(response.status == .methodNotAllowed)

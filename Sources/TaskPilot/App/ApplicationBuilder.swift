@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 import SQLiteDB
 
 /// Builds the TaskPilot service on `configuration`: opens and migrates the database, creates
@@ -19,6 +20,8 @@ public func buildApplication(
         baseURL: configuration.schedulerURL,
         timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
         maxInFlight: configuration.schedulerMaxInFlight,
+        maxQueued: configuration.schedulerMaxQueued,
+        queueTimeoutMilliseconds: configuration.schedulerQueueTimeoutMilliseconds,
         maxResponseBytes: configuration.schedulerMaxResponseBytes
     )
     let repository = SQLiteWebTaskRepository(database: database)
@@ -34,17 +37,20 @@ public func buildApplication(
     )
     var application = Application(
         router: router,
-        server: .http1(configuration: .init(
+        server: .http1ClosingNonPersistent(configuration: .init(
             idleTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
             httpDecoderConfiguration: headerLimit
         )),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot"),
         logger: logger
     )
-    application.addServices(
-        ShutdownHook { try await gateway.shutdown() },
-        ShutdownHook { try await database.close() }
-    )
+    // The application shuts its services down after the HTTP server, so requests in flight
+    // have finished when this closes the client and then the database.
+    application.addServices(ClosureService {
+        try? await gracefulShutdown()
+        try await gateway.shutdown()
+        try await database.close()
+    })
     return application
 }
 
@@ -54,17 +60,24 @@ func buildRouter(
     webTasks: WebTaskService,
     executions: ExecutionService
 ) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    // HEAD on every GET route answers as GET would, without the body (RFC 9110 § 9.3.2).
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost first: CORS wraps everything, error answers included, and answers preflights
     // before auth asks for a token; errors become JSON before CORS sees them.
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
     let api = router.group("api")
-    HealthRoutes(isUp: { database.isOpen }).add(to: api)
+    HealthRoutes(database: database).add(to: api)
     OpenAPIRoutes().add(to: api)
-    let tasks = api.group("tasks")
-    WebTaskRoutes(service: webTasks, maxBodyBytes: configuration.maxBodyBytes, maxPageSize: configuration.maxPageSize).add(to: tasks)
+    // On the routes only, so that an unknown path or method is still a 404 or 405.
+    let tasks = api.group("tasks").add(middleware: JSONContentTypeMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    WebTaskRoutes(
+        service: webTasks,
+        maxBodyBytes: configuration.maxBodyBytes,
+        maxPageSize: configuration.maxPageSize,
+        idempotencyTTLHours: configuration.idempotencyTTLHours
+    ).add(to: tasks)
     ExecutionRoutes(service: executions, maxBodyBytes: configuration.maxBodyBytes).add(to: tasks)
     router.addMethodNotAllowedRoutes()
     return router

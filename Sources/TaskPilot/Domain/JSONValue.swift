@@ -1,34 +1,15 @@
-import Foundation
-
-/// Any JSON value, decoded without guessing: lets request parsing say exactly which field
-/// is missing or of the wrong type instead of a decoder's generic message.
-enum JSONValue: Decodable, Equatable {
+/// Any JSON value, as `JSONParser` reads it: lets request parsing say exactly which field is
+/// missing or of the wrong type instead of a decoder's generic message.
+enum JSONValue: Equatable {
     case null
     case bool(Bool)
+    /// A number written as an integer that fits 64 bits.
     case integer(Int64)
+    /// Any other number (`5.0`, `1e2`, or too large for 64 bits).
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let integer = try? container.decode(Int64.self) {
-            self = .integer(integer)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
 
     /// The JSON type's name, for messages like "type must be a string, not a number".
     var kind: String {
@@ -55,8 +36,12 @@ struct JSONObjectBody {
             return
         }
         let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        do throws(JSONParser.Failure) {
+            value = try JSONParser.parse(bytes)
+        } catch .duplicateKey(let key) {
+            throw .invalid("Request body names \"\(key)\" more than once")
+        } catch .tooDeep {
+            throw .invalid("Request body nests deeper than \(JSONParser.maxDepth) levels")
         } catch {
             throw .invalid("Request body is not valid JSON")
         }
@@ -75,7 +60,8 @@ struct JSONObjectBody {
         }
     }
 
-    /// A positive 64-bit integer field; nil when absent or null.
+    /// A positive 64-bit integer field, written as a JSON integer (`5`, not `5.0` or `5e0`);
+    /// nil when absent or null.
     func positiveInt64(_ name: String) throws(TaskPilotError) -> Int64? {
         switch fields[name] {
         case nil, .null?: return nil

@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
+import SQLiteDB
 
 /// Turns every error a route throws into TaskPilot's JSON error body, so a client never sees
 /// Hummingbird's own format or an internal detail. Unexpected errors become a logged 500.
@@ -18,6 +20,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONResponse.error(error.status, message: error.body ?? error.status.reasonPhrase, path: request.uri.path, headers: error.headers)
         } catch let error as any HTTPResponseError {
             return JSONResponse.error(error.status, message: error.status.reasonPhrase, path: request.uri.path)
+        } catch let error as SQLiteError where error.isStorageFailure {
+            context.logger.error("storage failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return JSONResponse.error(.serviceUnavailable, message: "Storage is unavailable: \(error.message)", path: request.uri.path)
+        } catch is HTTPParserError {
+            // The body was cut off, nearly always by a client that went away mid-request: nobody
+            // reads this answer, and it is no error of ours.
+            context.logger.debug("request body cut off", metadata: ["path": "\(request.uri.path)"])
+            return JSONResponse.error(.badRequest, message: "The request body was cut off", path: request.uri.path)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return JSONResponse.error(.internalServerError, message: "Internal server error", path: request.uri.path)

@@ -12,8 +12,12 @@ extension Router {
     func addMethodNotAllowedRoutes() {
         let served = Dictionary(grouping: routes, by: { $0.path.description })
         for (_, routes) in served {
-            let methods = Set(routes.map(\.method))
-            let allowed = routes.map(\.method.rawValue).sorted()
+            var methods = Set(routes.map(\.method))
+            // The router answers HEAD wherever it answers GET (`.autoGenerateHeadEndpoints`).
+            if methods.contains(.get) {
+                methods.insert(.head)
+            }
+            let allowed = methods.map(\.rawValue).sorted()
             for method in Self.knownMethods where !methods.contains(method) {
                 on(routes[0].path, method: method) { _, _ -> Response in
                     throw TaskPilotError.methodNotAllowed(allowed: allowed)

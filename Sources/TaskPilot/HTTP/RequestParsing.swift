@@ -4,12 +4,26 @@ import Hummingbird
 /// Reading what clients send: path ids, query parameters and bodies, each failure a 400
 /// that names the field.
 enum RequestParsing {
-    /// The `{id}` path parameter as a positive 64-bit integer.
+    /// The `{id}` path parameter as a positive 64-bit integer in canonical decimal: `007` and
+    /// `+7` are refused, so that one task has one URL.
     static func taskId(_ context: some RequestContext) throws(TaskPilotError) -> Int64 {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-            throw .invalid("id must be a positive 64-bit integer")
+        guard let text = context.parameters.get("id"), let first = text.utf8.first,
+              (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first),
+              let id = Int64(text)
+        else {
+            throw .invalid("id must be a positive 64-bit integer in decimal, without sign or leading zeros")
         }
         return id
+    }
+
+    /// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
+    static func idempotencyKey(_ request: Request) throws(TaskPilotError) -> String? {
+        let values = request.headers[values: .idempotencyKey]
+        guard let key = values.first else { return nil }
+        guard values.count == 1, (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .invalid("Idempotency-Key must be one value of 1 to 255 visible ASCII characters")
+        }
+        return key
     }
 
     /// The whole body, up to `limit` bytes (past it, `NIOTooManyBytesError`: 413).

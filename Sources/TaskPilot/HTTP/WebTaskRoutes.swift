@@ -1,10 +1,14 @@
+import HTTPTypes
 import Hummingbird
+import OrderedJSON
+import SQLiteDB
 
 /// `/api/tasks`: the web task records themselves.
 struct WebTaskRoutes<Context: RequestContext>: Sendable {
     let service: WebTaskService
     let maxBodyBytes: Int
     let maxPageSize: Int
+    let idempotencyTTLHours: Int
 
     func add(to group: RouterGroup<Context>) {
         group.post(use: create)
@@ -14,9 +18,18 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let key = try RequestParsing.idempotencyKey(request)
         let newTask = try RequestParsing.newTask(try await RequestParsing.body(request, limit: maxBodyBytes))
-        let task = try await service.create(type: newTask.type, payload: newTask.payload)
-        return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
+        guard let key else {
+            let task = try await service.create(type: newTask.type, payload: newTask.payload)
+            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
+        }
+        switch try await service.create(type: newTask.type, payload: newTask.payload, idempotencyKey: key, ttlHours: idempotencyTTLHours) {
+        case .created(let task):
+            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
+        case .replayed(let task):
+            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)", .idempotentReplayed: "true"])
+        }
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
@@ -32,16 +45,33 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 }
 
-/// `/api/health`: up while the database is open. It touches no table, so it costs what a
-/// constant route costs and can be polled freely.
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+    /// Marks the answer to a create that was not created again (as Stripe and the IETF draft name it).
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}
+
+/// `/api/health`: up while the database is open and its last write did not fail for want of
+/// storage. It touches no table, so it costs what a constant route costs and can be polled freely.
 struct HealthRoutes<Context: RequestContext>: Sendable {
-    let isUp: @Sendable () -> Bool
+    let database: Database
 
     func add(to group: RouterGroup<Context>) {
         group.get("health") { _, _ in
-            isUp()
-                ? JSONResponse.make(#"{"status":"UP"}"#)
-                : JSONResponse.make(#"{"status":"DOWN"}"#, status: .serviceUnavailable)
+            guard database.isOpen else {
+                return Self.down(reason: "the database is closed")
+            }
+            if let failure = database.storageFailure {
+                return Self.down(reason: failure.message)
+            }
+            return JSONResponse.make(#"{"status":"UP"}"#)
         }
+    }
+
+    private static func down(reason: String) -> Response {
+        var object = JSONObject()
+        object.add("status", "DOWN")
+        object.add("storage", reason)
+        return JSONResponse.make(object.json, status: .serviceUnavailable)
     }
 }

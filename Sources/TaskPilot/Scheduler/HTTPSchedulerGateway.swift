@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -17,13 +16,22 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     private let timeoutMilliseconds: Int
     /// A DTP answer larger than this is a 502, never buffered without bound.
     private let maxResponseBytes: Int
-    /// Calls past this many in flight answer 503 at once rather than queue without limit.
-    private let maxInFlight: Int
-    private let inFlight = NIOLockedValueBox(0)
+    private let admission: SchedulerAdmission
 
-    public init(baseURL: String, timeoutMilliseconds: Int, maxInFlight: Int = 256, maxResponseBytes: Int = 1 << 20) {
+    public init(
+        baseURL: String,
+        timeoutMilliseconds: Int,
+        maxInFlight: Int = 256,
+        maxQueued: Int = 4096,
+        queueTimeoutMilliseconds: Int = 10_000,
+        maxResponseBytes: Int = 1 << 20
+    ) {
         self.baseURL = baseURL
-        self.maxInFlight = maxInFlight
+        self.admission = SchedulerAdmission(
+            maxInFlight: maxInFlight,
+            maxQueued: maxQueued,
+            queueTimeout: .milliseconds(Int64(queueTimeoutMilliseconds))
+        )
         self.timeoutMilliseconds = timeoutMilliseconds
         self.timeout = .milliseconds(Int64(timeoutMilliseconds))
         self.maxResponseBytes = maxResponseBytes
@@ -32,8 +40,9 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
         configuration.timeout = .init(connect: timeout, read: timeout)
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
-        // The default of 8 keep-alive connections to the DTP queues requests under load.
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // One connection per admitted call: an admitted call never waits in the client's own
+        // pool, where the wait would count against its timeout.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxInFlight)
         // By default a refused connection is retried until the connect timeout; a DTP that is
         // down must be reported at once.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -69,13 +78,13 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(SchedulerError) -> SchedulerAnswer {
-        let admitted = inFlight.withLockedValue { count in
-            guard count < maxInFlight else { return false }
-            count += 1
-            return true
+        try await admission.run { () async throws(SchedulerError) in
+            try await call(method, path, body: body)
         }
-        guard admitted else { throw .overloaded(url: baseURL, limit: maxInFlight) }
-        defer { inFlight.withLockedValue { $0 -= 1 } }
+    }
+
+    /// One admitted call; `scheduler.timeoutMs` counts from here.
+    private func call(_ method: HTTPMethod, _ path: String, body: String?) async throws(SchedulerError) -> SchedulerAnswer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

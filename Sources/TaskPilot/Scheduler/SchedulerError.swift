@@ -8,8 +8,9 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
     case unreadable(url: String, cause: String)
     /// The DTP answered with a server error (5xx), which its contract never does: 502.
     case failed(url: String, status: Int)
-    /// As many DTP calls as allowed are already in flight; TaskPilot did not call: 503.
-    case overloaded(url: String, limit: Int)
+    /// TaskPilot's own admission queue is full, or the call waited in it too long; the DTP
+    /// was not called and is not to blame: 503.
+    case saturated(String)
 
     public var description: String {
         switch self {
@@ -21,8 +22,8 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
             "Scheduler at \(url) gave an unreadable answer: \(cause)"
         case let .failed(url, status):
             "Scheduler at \(url) failed: it answered \(status)"
-        case let .overloaded(url, limit):
-            "Scheduler at \(url) already has \(limit) calls in flight; retry shortly"
+        case let .saturated(reason):
+            "TaskPilot is saturated: \(reason); retry shortly"
         }
     }
 
@@ -36,7 +37,7 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .unreachable, .unreadable, .failed: .badGateway(description)
         case .timedOut: .gatewayTimeout(description)
-        case .overloaded: .unavailable(description, retryAfterSeconds: 1)
+        case .saturated: .unavailable(description, retryAfterSeconds: 1)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct ExecutionService: Sendable {
 
     /// `GET /tasks/{id}` on the DTP for a bound web task.
     public func execution(webTaskId: Int64) async throws -> SchedulerAnswer {
-        let schedulerTaskId = try await boundSchedulerTask(webTaskId)
+        let (schedulerTaskId, _) = try await boundSchedulerTask(webTaskId)
         do {
             return try await gateway.getTask(id: schedulerTaskId)
         } catch {
@@ -57,8 +57,15 @@ public struct ExecutionService: Sendable {
     }
 
     /// `PUT /tasks/{id}/cancel` on the DTP for a bound web task, recorded in the command log.
+    /// Only the DTP task's owner may cancel it, never a web task that shares it from before
+    /// one-owner bindings.
     public func cancelExecution(webTaskId: Int64) async throws -> SchedulerAnswer {
-        let schedulerTaskId = try await boundSchedulerTask(webTaskId)
+        let (schedulerTaskId, sharedWith) = try await boundSchedulerTask(webTaskId)
+        if let owner = sharedWith {
+            throw TaskPilotError.conflict(
+                "Scheduler task \(schedulerTaskId) is owned by task \(owner); task \(webTaskId) shares it from before one-owner bindings, so cancel it through task \(owner)"
+            )
+        }
         let (answer, outcome) = try await send(.cancel, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId) {
             try await gateway.cancelTask(id: schedulerTaskId)
         }
@@ -67,6 +74,9 @@ public struct ExecutionService: Sendable {
     }
 
     private func attach(_ task: WebTask, to schedulerTaskId: Int64) async throws -> BindResult {
+        if let owner = try await repository.owner(ofSchedulerTask: schedulerTaskId) {
+            throw Self.alreadyOwned(schedulerTaskId, by: owner)
+        }
         let (answer, outcome) = try await send(.attach, webTaskId: task.id, schedulerTaskId: schedulerTaskId) {
             try await gateway.getTask(id: schedulerTaskId)
         }
@@ -74,7 +84,11 @@ public struct ExecutionService: Sendable {
             try await commandLog.finish(outcome)
             return .rejected(answer)
         }
-        return .bound(try await store(task.id, schedulerTaskId, .attached, completing: outcome))
+        switch try await repository.bind(webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: .attached, completing: outcome) {
+        case .bound(let task): return .bound(task)
+        case .ownedBy(let owner): throw Self.alreadyOwned(schedulerTaskId, by: owner)
+        case .notFound: throw TaskPilotError.taskNotFound(task.id)
+        }
     }
 
     private func createAndBind(_ task: WebTask) async throws -> BindResult {
@@ -86,21 +100,29 @@ public struct ExecutionService: Sendable {
             try await commandLog.finish(outcome)
             return .rejected(answer)
         case .created(let id, _):
-            return .bound(try await store(task.id, id, .created, completing: outcome))
+            switch try await repository.bind(webTaskId: task.id, schedulerTaskId: id, origin: .created, completing: outcome) {
+            case .bound(let task):
+                return .bound(task)
+            case .ownedBy(let owner):
+                // A DTP that hands out an id it gave before has lost its own records.
+                throw TaskPilotError.badGateway("Scheduler at \(gateway.baseURL) created task \(id), an id it gave before: task \(owner) is bound to it")
+            case .notFound:
+                throw TaskPilotError.taskNotFound(task.id)
+            }
         }
     }
 
-    private func store(_ webTaskId: Int64, _ schedulerTaskId: Int64, _ origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask {
-        guard let task = try await repository.bind(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, origin: origin, completing: command) else {
-            throw TaskPilotError.taskNotFound(webTaskId)
-        }
-        return task
+    static func alreadyOwned(_ schedulerTaskId: Int64, by owner: Int64) -> TaskPilotError {
+        .conflict("Scheduler task \(schedulerTaskId) is already bound to task \(owner)")
     }
 
-    private func boundSchedulerTask(_ webTaskId: Int64) async throws -> Int64 {
+    /// The DTP task a web task is bound to, and the owner it shares it with, if it does.
+    private func boundSchedulerTask(_ webTaskId: Int64) async throws -> (Int64, sharedWith: Int64?) {
         switch try await repository.executionTarget(webTaskId: webTaskId) {
         case .bound(let schedulerTaskId):
-            return schedulerTaskId
+            return (schedulerTaskId, nil)
+        case .shared(let schedulerTaskId, let owner):
+            return (schedulerTaskId, owner)
         case .unbound:
             throw TaskPilotError.conflict("Task \(webTaskId) is not bound to a scheduler task")
         case .notFound:

@@ -11,12 +11,19 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     case methodNotAllowed(allowed: [String])
     /// 409: the request conflicts with the web task's state.
     case conflict(String)
+    /// 415: a body that is not JSON.
+    case unsupportedMediaType(String)
+    /// 422: a well-formed request that cannot be honoured as sent (an idempotency key reused
+    /// with another body).
+    case unprocessable(String)
     /// 502: the scheduler could not be reached, reset the connection or answered unreadably.
     case badGateway(String)
     /// 503: too much is in flight to take this on now; try again after the given seconds.
     case unavailable(String, retryAfterSeconds: Int)
     /// 504: the scheduler did not answer in time.
     case gatewayTimeout(String)
+    /// 503: the database cannot be read or written (read-only, I/O error, disk full, corrupt).
+    case storageUnavailable(String)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -24,6 +31,9 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .unprocessable: .unprocessableContent
+        case .storageUnavailable: .serviceUnavailable
         case .badGateway: .badGateway
         case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout
@@ -33,7 +43,9 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .invalid(let message), .notFound(let message), .conflict(let message),
-             .badGateway(let message), .gatewayTimeout(let message), .unavailable(let message, _):
+             .unsupportedMediaType(let message), .unprocessable(let message),
+             .badGateway(let message), .gatewayTimeout(let message), .unavailable(let message, _),
+             .storageUnavailable(let message):
             message
         case .methodNotAllowed(let allowed):
             "This path accepts only \(allowed.joined(separator: ", "))"

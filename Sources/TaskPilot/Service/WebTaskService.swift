@@ -11,6 +11,27 @@ public struct WebTaskService: Sendable {
         try await repository.create(type: type, payload: payload)
     }
 
+    /// What a create under an `Idempotency-Key` came to.
+    public enum KeyedCreate: Sendable, Equatable {
+        case created(WebTask)
+        /// The key was used before with the same body: the task it created, nothing new.
+        case replayed(WebTask)
+    }
+
+    /// Creates a task once per key: the same key with the same body answers the task the key
+    /// created; with another body it is a 422, since the client's intent cannot be both.
+    public func create(type: String, payload: String, idempotencyKey: String, ttlHours: Int) async throws -> KeyedCreate {
+        switch try await repository.create(type: type, payload: payload, idempotencyKey: idempotencyKey, ttlHours: ttlHours) {
+        case .created(let task):
+            return .created(task)
+        case .existing(let task):
+            guard task.type == type, task.payload == payload else {
+                throw TaskPilotError.unprocessable("Idempotency-Key \"\(idempotencyKey)\" was used with a different body (for task \(task.id))")
+            }
+            return .replayed(task)
+        }
+    }
+
     public func get(id: Int64) async throws -> WebTask {
         guard let task = try await repository.find(id: id) else {
             throw TaskPilotError.taskNotFound(id)

@@ -17,6 +17,21 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
         }
     }
 
+    public func create(type: String, payload: String, idempotencyKey: String, ttlHours: Int) async throws -> KeyedCreateResult {
+        try await database.write { connection in
+            let age = "-\(ttlHours) hours"
+            try connection.run(IdempotencySQL.deleteExpired, age)
+            if let task = try connection.queryFirst(IdempotencySQL.selectTask, idempotencyKey, map: WebTask.init(row:)) {
+                return .existing(task)
+            }
+            guard let task = try connection.queryFirst(WebTaskSQL.insert, type, payload, map: WebTask.init(row:)) else {
+                throw SQLiteError(code: 1, message: "INSERT … RETURNING returned no row", sql: WebTaskSQL.insert)
+            }
+            try connection.run(IdempotencySQL.insert, idempotencyKey, task.id)
+            return .created(task)
+        }
+    }
+
     public func find(id: Int64) async throws -> WebTask? {
         try await database.read { connection in
             try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:))
@@ -25,12 +40,19 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
 
     public func executionTarget(webTaskId: Int64) async throws -> ExecutionTarget {
         try await database.read { connection in
-            let row = try connection.queryFirst(WebTaskSQL.selectSchedulerTaskId, webTaskId) { $0.optionalInt64(0) }
+            let row = try connection.queryFirst(WebTaskSQL.selectSchedulerTaskId, webTaskId) { ($0.optionalInt64(0), $0.optionalInt64(1)) }
             switch row {
             case nil: return .notFound
-            case .some(nil): return .unbound
-            case .some(.some(let id)): return .bound(schedulerTaskId: id)
+            case (nil, _)?: return .unbound
+            case (let id?, let owner?)?: return .shared(schedulerTaskId: id, owner: owner)
+            case (let id?, nil)?: return .bound(schedulerTaskId: id)
             }
+        }
+    }
+
+    public func owner(ofSchedulerTask schedulerTaskId: Int64) async throws -> Int64? {
+        try await database.read { connection in
+            try connection.queryFirst(WebTaskSQL.selectOwner, schedulerTaskId) { $0.int64(0) }
         }
     }
 
@@ -56,14 +78,20 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
         }
     }
 
-    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> WebTask? {
+    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> BindStoreResult {
         try await database.write { connection in
             try connection.finishCommand(command)
             try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
             if connection.changes > 0 {
                 try connection.run(WebTaskSQL.touch, webTaskId)
             }
-            return try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:))
+            guard let task = try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:)) else {
+                return .notFound
+            }
+            if task.schedulerTaskId == nil, let owner = try connection.queryFirst(WebTaskSQL.selectOwner, schedulerTaskId, map: { $0.int64(0) }) {
+                return .ownedBy(webTaskId: owner)
+            }
+            return .bound(task)
         }
     }
 

@@ -3,9 +3,17 @@ import SQLiteDB
 /// Opens TaskPilot's database file and brings its schema up to date.
 public enum TaskPilotDatabase {
     /// Opens `path` (creating it when missing) and applies pending migrations. A changed
-    /// migration or a database newer than this binary throws `MigrationError`.
+    /// migration or a database newer than this binary throws `MigrationError`; a file that is
+    /// held by another process, cannot be written or is damaged throws `StartupError`.
     public static func open(path: String) async throws -> (database: Database, applied: [Int]) {
-        let database = try Database(path: path)
+        let database: Database
+        do {
+            database = try Database(path: path)
+        } catch let error as DatabaseLockedError {
+            throw StartupError(description: error.description)
+        } catch let error as DatabaseOpenError {
+            throw StartupError(description: error.description)
+        }
         do {
             let applied = try await database.writeAlone { try Migrator().migrate($0) }
             return (database, applied)
@@ -14,4 +22,9 @@ public enum TaskPilotDatabase {
             throw error
         }
     }
+}
+
+/// Why TaskPilot cannot start; `description` is the one line an operator sees.
+public struct StartupError: Error, Equatable, CustomStringConvertible {
+    public let description: String
 }

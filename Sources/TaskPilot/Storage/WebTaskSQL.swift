@@ -12,11 +12,17 @@ enum WebTaskSQL {
         WHERE t.id = ?
         """
 
-    /// One row when the task exists; its scheduler task id, or NULL when unbound.
+    /// One row when the task exists: its scheduler task id (NULL when unbound) and, for a
+    /// binding that shares its DTP task from before one-owner bindings, the owner.
     static let selectSchedulerTaskId = """
-        SELECT b.scheduler_task_id
+        SELECT b.scheduler_task_id, b.owned_by
         FROM web_tasks t LEFT JOIN bindings b ON b.web_task_id = t.id
         WHERE t.id = ?
+        """
+
+    /// The web task that owns a DTP task, if any.
+    static let selectOwner = """
+        SELECT web_task_id FROM bindings WHERE scheduler_task_id = ? AND owned_by IS NULL
         """
 
     /// Parameters: status or NULL, bound (1/0) or NULL, id to start below or NULL, limit.
@@ -35,10 +41,11 @@ enum WebTaskSQL {
         WHERE id = ? AND status = 'PENDING'
         """
 
+    /// Stores nothing when the web task is bound already or the DTP task has an owner.
     /// Storing a binding touches the task's updated_at: the task changed as users see it.
     static let insertBinding = """
         INSERT INTO bindings (web_task_id, scheduler_task_id, origin) VALUES (?, ?, ?)
-        ON CONFLICT (web_task_id) DO NOTHING
+        ON CONFLICT DO NOTHING
         """
 
     static let touch = """

@@ -7,7 +7,7 @@ import OrderedJSON
 /// with switches that make it misbehave. Written apart from the reference scheduler so that
 /// the contract tests can hold both to the document.
 final class FakeScheduler: Sendable {
-    enum Fault: Sendable {
+    enum Fault: Sendable, Equatable {
         /// Accept the request and answer nothing while the fault lasts.
         case hang
         /// Answer `500` with an HTML page.
@@ -18,6 +18,8 @@ final class FakeScheduler: Sendable {
         case forget
         /// Answer `200` with a 2 MiB body.
         case oversized
+        /// Answer as usual, but only after this long.
+        case slow(Duration)
     }
 
     private struct State {
@@ -132,6 +134,9 @@ final class FakeScheduler: Sendable {
             )
         case .oversized?:
             return Self.json(#"{"message":""# + String(repeating: "x", count: 2 << 20) + #""}"#)
+        case .slow(let delay)?:
+            try await Task.sleep(for: delay)
+            return nil
         default:
             return nil
         }

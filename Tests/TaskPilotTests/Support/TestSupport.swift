@@ -125,7 +125,9 @@ func concurrently(
     _ count: Int,
     port: Int?,
     _ method: HTTPMethod,
-    _ path: String
+    _ path: String,
+    json: String? = nil,
+    headers: [(String, String)] = []
 ) async throws -> [(status: Int, body: String)] {
     let port = try #require(port)
     var configuration = HTTPClient.Configuration()
@@ -137,6 +139,11 @@ func concurrently(
                 group.addTask {
                     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
                     request.method = method
+                    if let json {
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(string: json))
+                    }
+                    request.headers.add(contentsOf: headers)
                     let response = try await http.execute(request, timeout: .seconds(30))
                     let body = try await response.body.collect(upTo: 1 << 20)
                     return (Int(response.status.code), String(buffer: body))

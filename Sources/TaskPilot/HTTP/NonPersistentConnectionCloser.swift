@@ -1,0 +1,51 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension HTTPServerBuilder {
+    /// Hummingbird's HTTP/1 server, plus: an HTTP/1.0 request without `Connection: keep-alive`
+    /// gets its answer and then the connection closed, as RFC 9112 § 9.3 asks. Hummingbird
+    /// keeps a connection open unless the request says `Connection: close`, so an HTTP/1.0
+    /// client that waits for the close would hang until the read timeout.
+    static func http1ClosingNonPersistent(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+        .init { responder in
+            NonPersistentClosingHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration))
+        }
+    }
+}
+
+/// `HTTP1Channel` with `NonPersistentConnectionCloser` right after the HTTP/1 decoder, the last
+/// place where the request's HTTP version is still known.
+struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
+    let base: HTTP1Channel
+
+    var responder: HTTPChannelHandler.Responder { base.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(NonPersistentConnectionCloser(), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Marks a non-persistent request with `Connection: close`, which Hummingbird honours.
+final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            return
+        }
+        context.fireChannelRead(data)
+    }
+}
