@@ -67,6 +67,7 @@ let package = Package(
             name: "ReferenceScheduler",
             dependencies: [
                 "OrderedJSON",
+                "SQLiteDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,17 +1,29 @@
 import Hummingbird
 import Logging
+import SQLiteDB
 
 /// A DTP-compatible engine for development and tests, exactly as `dtp-contract.md` says:
 /// `demo` succeeds after a short delay, `demo-slow` stays PENDING long enough to cancel it,
 /// `demo-fail` is retried with backoff and ends DEAD. TaskPilot's own code never uses it.
 public enum ReferenceScheduler {
+    /// `databasePath` is the scheduler's own SQLite file, created when missing. Its tasks, and
+    /// so its ids, survive restarts, and the worker takes up the unfinished ones where they
+    /// were. The file is closed when the application shuts down gracefully.
     public static func buildApplication(
         host: String = "127.0.0.1",
         port: Int = 8080,
+        databasePath: String,
         timing: SchedulerTiming = SchedulerTiming(),
         logger: Logger = Logger(label: "dev-scheduler")
-    ) -> some ApplicationProtocol {
-        let store = TaskStore(timing: timing)
+    ) async throws -> some ApplicationProtocol {
+        let database = try Database(path: databasePath)
+        let store: TaskStore
+        do {
+            store = try await TaskStore(database: database, timing: timing)
+        } catch {
+            try? await database.close()
+            throw error
+        }
         let router = Router()
         router.add(middleware: FrameworkErrorMiddleware())
         SchedulerRoutes(store: store).add(to: router)
@@ -20,7 +32,11 @@ public enum ReferenceScheduler {
             configuration: .init(address: .hostname(host, port: port), serverName: "dev-scheduler"),
             logger: logger
         )
-        application.addServices(Worker(store: store, tick: timing.tick))
+        // Services stop in reverse order: the server, then the worker, then the file they write to.
+        application.addServices(
+            DatabaseCloser(database: database),
+            Worker(store: store, tick: timing.tick, logger: logger)
+        )
         return application
     }
 }

@@ -25,13 +25,13 @@ struct SchedulerRoutes: Sendable {
         else {
             throw FrameworkError(.badRequest)
         }
-        let task = await store.create(type: type, payload: payload)
+        let task = try await store.create(type: type, payload: payload)
         return Self.json(task.json(now: Date()), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let id = try Self.id(context)
-        guard let task = await store.task(id) else {
+        guard let task = try await store.task(id) else {
             return Self.message("Task not found: \(id)", status: .notFound)
         }
         return Self.json(task.json(now: Date()))
@@ -39,7 +39,7 @@ struct SchedulerRoutes: Sendable {
 
     @Sendable func cancel(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let id = try Self.id(context)
-        switch await store.cancel(id) {
+        switch try await store.cancel(id) {
         case .canceled(let task):
             return Self.json(task.json(now: Date()))
         case .notCancelable(let status):
@@ -94,6 +94,7 @@ struct FrameworkErrorMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return Self.response(error.status, request: request)
         } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
             return Self.response(.internalServerError, request: request)
         }
     }

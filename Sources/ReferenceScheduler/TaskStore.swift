@@ -1,34 +1,66 @@
 import Foundation
+import SQLiteDB
 
-/// The reference scheduler's tasks, in memory, and the worker's state machine over them.
+/// The reference scheduler's tasks and the worker's state machine over them.
+///
+/// Every task is kept in the scheduler's SQLite file; the unfinished ones are also kept here,
+/// as the worker's work list and the fast path for reads. Changes run one at a time and each is
+/// committed to the file before it is applied here, so the scheduler never answers with a state
+/// that a restart would lose.
 actor TaskStore {
+    private let database: Database
     private let timing: SchedulerTiming
-    private let workerId = UUID().uuidString.lowercased()
-    private var tasks: [Int64: SchedulerTask] = [:]
-    /// Tasks not yet in a terminal state: the only ones the worker has to look at.
-    private var active: Set<Int64> = []
-    private var processingEnds: [Int64: Date] = [:]
-    private var lastId: Int64 = 0
+    /// This run's worker: a restart is a new worker, as a new DTP worker process would be.
+    private let workerId: String
+    /// Tasks not yet in a terminal state, as committed.
+    private var unfinished: [Int64: SchedulerTask]
+    private var changing = false
+    private var waitingToChange: [CheckedContinuation<Void, Never>] = []
 
-    init(timing: SchedulerTiming) {
+    /// Opens the store on `database`, creating its table on first use, and takes up the tasks
+    /// that the previous run left unfinished.
+    init(database: Database, timing: SchedulerTiming, now: Date = Date()) async throws {
+        let workerId = UUID().uuidString.lowercased()
+        let unfinished = try await database.write { connection in
+            try connection.execute(TaskTable.schema)
+            var tasks = try TaskTable.unfinished(in: connection)
+            // An attempt that was PROCESSING died with the previous run. It starts over under this
+            // run's worker and keeps its attempt number, since it never got to succeed or fail.
+            for index in tasks.indices where tasks[index].status == .processing {
+                tasks[index].processingStartedAt = now
+                tasks[index].workerId = workerId
+                tasks[index].updatedAt = now
+                try TaskTable.update(tasks[index], in: connection)
+            }
+            return Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
+        }
+        self.database = database
         self.timing = timing
+        self.workerId = workerId
+        self.unfinished = unfinished
     }
 
-    func create(type: String, payload: String, now: Date = Date()) -> SchedulerTask {
-        lastId += 1
+    func create(type: String, payload: String, now: Date = Date()) async throws -> SchedulerTask {
+        await beginChange()
+        defer { endChange() }
         let delay = TaskBehavior(type: type) == .slow ? timing.slowPendingDelay : timing.pendingDelay
-        let task = SchedulerTask(
-            id: lastId, type: type, payload: payload,
-            createdAt: now, updatedAt: now, scheduledFor: now + delay.timeInterval,
-            maxAttempts: timing.maxAttempts
-        )
-        tasks[task.id] = task
-        active.insert(task.id)
+        let scheduledFor = now + delay.timeInterval
+        let maxAttempts = timing.maxAttempts
+        let task = try await database.write { connection in
+            try TaskTable.insert(
+                type: type, payload: payload, createdAt: now, scheduledFor: scheduledFor, maxAttempts: maxAttempts,
+                in: connection
+            )
+        }
+        unfinished[task.id] = task
         return task
     }
 
-    func task(_ id: Int64) -> SchedulerTask? {
-        tasks[id]
+    func task(_ id: Int64) async throws -> SchedulerTask? {
+        if let task = unfinished[id] {
+            return task
+        }
+        return try await database.read { connection in try TaskTable.find(id, in: connection) }
     }
 
     enum CancelResult {
@@ -38,28 +70,61 @@ actor TaskStore {
     }
 
     /// Only a PENDING task can be cancelled.
-    func cancel(_ id: Int64, now: Date = Date()) -> CancelResult {
-        guard var task = tasks[id] else { return .notFound }
+    func cancel(_ id: Int64, now: Date = Date()) async throws -> CancelResult {
+        await beginChange()
+        defer { endChange() }
+        guard var task = unfinished[id] else {
+            // Creates are changes too, so a task that is not here has finished, or does not exist.
+            let stored = try await database.read { connection in try TaskTable.find(id, in: connection) }
+            return stored.map { .notCancelable($0.status) } ?? .notFound
+        }
         guard task.status == .pending else { return .notCancelable(task.status) }
         task.status = .canceled
         task.updatedAt = now
-        tasks[id] = task
-        active.remove(id)
+        try await database.write { [task] connection in try TaskTable.update(task, in: connection) }
+        unfinished[id] = nil
         return .canceled(task)
     }
 
-    /// Moves every active task at most one step along its lifecycle.
-    func advance(now: Date = Date()) {
-        for id in active {
-            guard var task = tasks[id] else { continue }
+    /// Moves every unfinished task at most one step along its lifecycle.
+    func advance(now: Date = Date()) async throws {
+        await beginChange()
+        defer { endChange() }
+        var changed: [SchedulerTask] = []
+        for var task in unfinished.values {
             let before = task.status
             step(&task, now: now)
             guard task.status != before else { continue }
             task.updatedAt = now
-            tasks[id] = task
-            if [.succeeded, .dead, .canceled].contains(task.status) {
-                active.remove(id)
+            changed.append(task)
+        }
+        guard !changed.isEmpty else { return }
+        try await database.write { [changed] connection in
+            for task in changed {
+                try TaskTable.update(task, in: connection)
             }
+        }
+        for task in changed {
+            unfinished[task.id] = [.succeeded, .dead, .canceled].contains(task.status) ? nil : task
+        }
+    }
+
+    /// Waits for the running change to end. The actor alone would let a cancel slip in while a
+    /// tick awaits its commit, and the tick would then overwrite it.
+    private func beginChange() async {
+        guard changing else {
+            changing = true
+            return
+        }
+        await withCheckedContinuation { waitingToChange.append($0) }
+    }
+
+    /// Hands the turn to the next waiting change, first come first served.
+    private func endChange() {
+        if waitingToChange.isEmpty {
+            changing = false
+        } else {
+            waitingToChange.removeFirst().resume()
         }
     }
 
@@ -73,9 +138,7 @@ actor TaskStore {
             task.processingStartedAt = now
             task.workerId = workerId
             task.nextRunAt = nil
-            processingEnds[task.id] = now + timing.processingTime.timeInterval
-        case .processing where (processingEnds[task.id] ?? now) <= now:
-            processingEnds[task.id] = nil
+        case .processing where (task.processingStartedAt ?? now) + timing.processingTime.timeInterval <= now:
             finishAttempt(&task, now: now)
         case .failed where (task.nextRunAt ?? now) <= now:
             task.status = .enqueued

@@ -14,7 +14,10 @@ struct DevScheduler: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(name: .customLong("db"), help: "SQLite file that keeps the scheduler's tasks across restarts.")
+    var databasePath = "data/dev-scheduler.sqlite"
+
     func run() async throws {
-        try await ReferenceScheduler.buildApplication(host: host, port: port).runService()
+        try await ReferenceScheduler.buildApplication(host: host, port: port, databasePath: databasePath).runService()
     }
 }

@@ -14,6 +14,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Also run the reference scheduler in this process, on the scheduler URL's port.")
     var devScheduler = false
 
+    @Option(name: .customLong("dev-scheduler-db"), help: "With --dev-scheduler: the SQLite file that keeps its tasks across restarts.")
+    var devSchedulerDatabase = "data/dev-scheduler.sqlite"
+
     @Flag(help: "Allow listening beyond loopback with no API token configured.")
     var allowUnauthenticated = false
 
@@ -36,9 +39,11 @@ struct Serve: AsyncParsableCommand {
             guard let url = URLComponents(string: configuration.schedulerURL), let host = url.host else {
                 exitWithLine("taskpilot: invalid configuration: scheduler.url: cannot run --dev-scheduler on \(configuration.schedulerURL)")
             }
-            let scheduler = ReferenceScheduler.buildApplication(host: host, port: url.port ?? 80, logger: Logger(label: "dev-scheduler"))
+            let scheduler = try await ReferenceScheduler.buildApplication(
+                host: host, port: url.port ?? 80, databasePath: devSchedulerDatabase, logger: Logger(label: "dev-scheduler")
+            )
             services.append(.init(service: scheduler))
-            logger.info("reference scheduler starting", metadata: ["url": "\(configuration.schedulerURL)"])
+            logger.info("reference scheduler starting", metadata: ["url": "\(configuration.schedulerURL)", "db": "\(devSchedulerDatabase)"])
         }
         services.append(.init(service: application))
         let group = ServiceGroup(configuration: .init(

@@ -5,13 +5,21 @@ import ReferenceScheduler
 import Testing
 
 /// The reference scheduler with every delay cut short, so lifecycles finish within a test.
-func fastReferenceScheduler() -> some ApplicationProtocol {
+/// Its tasks go to `database`, by default a new file; a restart test passes one file twice,
+/// and stretches a delay to stop the scheduler while a task waits in it.
+func fastReferenceScheduler(
+    database: String = TemporaryFolder().path("dev-scheduler.sqlite"),
+    pendingDelay: Duration = .milliseconds(20),
+    processingTime: Duration = .milliseconds(30)
+) async throws -> some ApplicationProtocol {
     var timing = SchedulerTiming()
     timing.tick = .milliseconds(10)
-    timing.pendingDelay = .milliseconds(20)
-    timing.processingTime = .milliseconds(30)
+    timing.pendingDelay = pendingDelay
+    timing.processingTime = processingTime
     timing.retryBackoff = .milliseconds(20)
-    return ReferenceScheduler.buildApplication(host: "127.0.0.1", port: 0, timing: timing, logger: quietLogger)
+    return try await ReferenceScheduler.buildApplication(
+        host: "127.0.0.1", port: 0, databasePath: database, timing: timing, logger: quietLogger
+    )
 }
 
 /// Runs a scheduler on loopback for the length of `body`, which gets its base URL and a client.
