@@ -1,8 +1,9 @@
 import Hummingbird
 import Logging
 import SQLiteDB
+import ServiceLifecycle
 
-/// A DTP-compatible engine for development and tests, exactly as `dtp-contract.md` says:
+/// A DTP-compatible engine for development and tests, exactly as `docs/scheduler-contract.md` describes the DTP:
 /// `demo` succeeds after a short delay, `demo-slow` stays PENDING long enough to cancel it,
 /// `demo-fail` is retried with backoff and ends DEAD. TaskPilot's own code never uses it.
 public enum ReferenceScheduler {
@@ -34,7 +35,10 @@ public enum ReferenceScheduler {
         )
         // Services stop in reverse order: the server, then the worker, then the file they write to.
         application.addServices(
-            DatabaseCloser(database: database),
+            ClosureService {
+                try? await gracefulShutdown()
+                try await database.close()
+            },
             Worker(store: store, tick: timing.tick, logger: logger)
         )
         return application

@@ -1,7 +1,7 @@
 import Foundation
 import OrderedJSON
 
-/// A DTP task as `dtp-contract.md` defines it.
+/// A DTP task as `docs/scheduler-contract.md` defines it.
 struct SchedulerTask: Sendable {
     enum Status: String, Sendable {
         case pending = "PENDING"

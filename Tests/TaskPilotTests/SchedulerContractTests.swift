@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// One set of assertions, from `dtp-contract.md`, run against both the reference scheduler and
+/// One set of assertions, from `docs/scheduler-contract.md`, run against both the reference scheduler and
 /// the test double, so that neither can drift from the document.
 @Suite struct SchedulerContractTests {
     enum Implementation: String, CaseIterable, Sendable {

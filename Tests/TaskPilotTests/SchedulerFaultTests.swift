@@ -6,7 +6,7 @@ import SQLiteDB
 import TaskPilot
 import Testing
 
-/// Every way the DTP can misbehave gives the answer `taskpilot-api.md` names, and TaskPilot
+/// Every way the DTP can misbehave gives the answer `docs/scheduler-contract.md` names, and TaskPilot
 /// keeps serving afterwards.
 @Suite struct SchedulerFaultTests {
     let folder = TemporaryFolder()

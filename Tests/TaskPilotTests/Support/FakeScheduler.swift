@@ -3,7 +3,7 @@ import Hummingbird
 import NIOConcurrencyHelpers
 import OrderedJSON
 
-/// A DTP test double: a real HTTP server on loopback that answers as `dtp-contract.md` says,
+/// A DTP test double: a real HTTP server on loopback that answers as `docs/scheduler-contract.md` says,
 /// with switches that make it misbehave. Written apart from the reference scheduler so that
 /// the contract tests can hold both to the document.
 final class FakeScheduler: Sendable {
