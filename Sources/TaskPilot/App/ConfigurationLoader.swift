@@ -37,6 +37,7 @@ public enum ConfigurationLoader {
             stringProvider(environment.filter { environmentNames.values.contains($0.key) }, names: environmentNames),
         ]
         if let configFile {
+            try ConfigurationFile.check(configFile, knownKeys: Set(environmentNames.keys))
             do {
                 let location = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(configFile), isSecret: false)]))
                 providers.append(try await FileProvider<JSONSnapshot>(config: location))
