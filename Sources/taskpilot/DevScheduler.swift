@@ -11,10 +11,14 @@ struct DevScheduler: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
+    @Option(parsing: .unconditional, help: "Port to listen on.")
     var port = 8080
 
     func run() async throws {
+        // NIO would take a port past 65535 modulo 65536, and listen somewhere else.
+        guard (0...65535).contains(port) else {
+            exitWithLine("taskpilot: invalid configuration: --port: must be an integer from 0 to 65535, not \(port)")
+        }
         try await ReferenceScheduler.buildApplication(host: host, port: port).runService()
     }
 }

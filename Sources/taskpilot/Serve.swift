@@ -9,7 +9,9 @@ import TaskPilot
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the TaskPilot HTTP service.")
 
-    @OptionGroup var options: ConfigurationOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var service: ServiceOptions
 
     @Flag(help: "Also run the reference scheduler in this process, on the scheduler URL's port.")
     var devScheduler = false
@@ -18,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     var allowUnauthenticated = false
 
     func run() async throws {
-        var configuration = try await options.load()
+        var configuration = try await database.load(adding: service.flags)
         configuration.allowUnauthenticated = allowUnauthenticated
         let logger = Logger(label: "taskpilot")
         let application: any Service

@@ -51,6 +51,9 @@ import Testing
         (["http.port": "eighty"], [String: String](), "http.port"),
         ([:], ["TASKPILOT_PORT": "8o8o"], "http.port"),
         ([:], ["TASKPILOT_PORT": "70000"], "http.port"),
+        (["http.port": "-1"], [:], "http.port"),
+        (["http.maxBodyBytes": "-1"], [:], "http.maxBodyBytes"),
+        (["scheduler.maxQueued": "1000001"], [:], "scheduler.maxQueued"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "0"], "scheduler.timeoutMs"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "soon"], "scheduler.timeoutMs"),
         (["scheduler.url": "ftp://dtp"], [:], "scheduler.url"),
@@ -73,6 +76,17 @@ import Testing
             _ = try await ConfigurationLoader.load(flags: ["http.port": "abc"], environment: [:], configFile: nil)
         }
         #expect(error?.description == "invalid configuration: http.port: must be an integer")
+    }
+
+    @Test(arguments: [
+        ("-1", "invalid configuration: http.port: must be an integer from 0 to 65535, not -1"),
+        ("70000", "invalid configuration: http.port: must be an integer from 0 to 65535, not 70000"),
+    ])
+    func outOfRangeSaysTheRange(port: String, message: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: ["http.port": port], environment: [:], configFile: nil)
+        }
+        #expect(error?.description == message)
     }
 
     @Test(arguments: [
@@ -125,6 +139,13 @@ import Testing
             _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: file)
         }
         #expect(error?.description == "invalid configuration: --config: \(file) is not valid JSON: \(location)")
+    }
+
+    @Test func helpDefaultsComeFromTheConfiguration() {
+        #expect(ConfigurationLoader.defaultValue(forKey: "http.port") == "8081")
+        #expect(ConfigurationLoader.defaultValue(forKey: "db.path") == "data/taskpilot.sqlite")
+        #expect(ConfigurationLoader.defaultValue(forKey: "scheduler.maxResponseBytes") == "1048576")
+        #expect(ConfigurationLoader.defaultValue(forKey: "http.corsOrigins") == nil)
     }
 
     @Test func unreadableConfigFileIsNamed() async throws {
