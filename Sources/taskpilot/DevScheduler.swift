@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import ReferenceScheduler
+import TaskPilot
 
 struct DevScheduler: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,11 @@ struct DevScheduler: AsyncParsableCommand {
         guard (0...65535).contains(port) else {
             exitWithLine("taskpilot: invalid configuration: --port: must be an integer from 0 to 65535, not \(port)")
         }
-        try await ReferenceScheduler.buildApplication(host: host, port: port).runService()
+        do {
+            try await ReferenceScheduler.buildApplication(host: host, port: port).runService()
+        } catch {
+            guard let failure = ListenFailure(error, host: host, port: port) else { throw error }
+            exitWithLine("taskpilot: \(failure)")
+        }
     }
 }

@@ -37,15 +37,26 @@ struct Serve: AsyncParsableCommand {
                 exitWithLine("taskpilot: invalid configuration: scheduler.url: cannot run --dev-scheduler on \(configuration.schedulerURL)")
             }
             let scheduler = ReferenceScheduler.buildApplication(host: host, port: url.port ?? 80, logger: Logger(label: "dev-scheduler"))
-            services.append(.init(service: scheduler))
+            services.append(.init(
+                service: ListeningService(server: scheduler, host: host, port: url.port ?? 80),
+                failureTerminationBehavior: .gracefullyShutdownGroup
+            ))
             logger.info("reference scheduler starting", metadata: ["url": "\(configuration.schedulerURL)"])
         }
-        services.append(.init(service: application))
+        // A server that cannot listen shuts the other down gracefully: cancelling it would log errors.
+        services.append(.init(
+            service: ListeningService(server: application, host: configuration.host, port: configuration.port),
+            failureTerminationBehavior: .gracefullyShutdownGroup
+        ))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let failure as ListenFailure {
+            exitWithLine("taskpilot: \(failure)")
+        }
     }
 }
