@@ -17,7 +17,13 @@ public enum ReferenceScheduler {
         timing: SchedulerTiming = SchedulerTiming(),
         logger: Logger = Logger(label: "dev-scheduler")
     ) async throws -> some ApplicationProtocol {
-        let database = try Database(path: databasePath)
+        let database: Database
+        do {
+            database = try Database(path: databasePath)
+        } catch {
+            // Held by another process, unwritable or damaged: one line for the operator.
+            throw SchedulerDatabaseError(description: "reference scheduler: \(error)")
+        }
         let store: TaskStore
         do {
             store = try await TaskStore(database: database, timing: timing)
@@ -43,4 +49,9 @@ public enum ReferenceScheduler {
         )
         return application
     }
+}
+
+/// The reference scheduler's file cannot be used; `description` names it and the cause.
+public struct SchedulerDatabaseError: Error, CustomStringConvertible {
+    public let description: String
 }

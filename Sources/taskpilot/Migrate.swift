@@ -4,10 +4,10 @@ import TaskPilot
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
 
-    @OptionGroup var options: ConfigurationOptions
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let configuration = try await options.load()
+        let configuration = try await database.load()
         do {
             let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
             try await database.close()

@@ -9,7 +9,9 @@ import TaskPilot
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the TaskPilot HTTP service.")
 
-    @OptionGroup var options: ConfigurationOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var service: ServiceOptions
 
     @Flag(help: "Also run the reference scheduler in this process, on the scheduler URL's port.")
     var devScheduler = false
@@ -21,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     var allowUnauthenticated = false
 
     func run() async throws {
-        var configuration = try await options.load()
+        var configuration = try await database.load(adding: service.flags)
         configuration.allowUnauthenticated = allowUnauthenticated
         let logger = Logger(label: "taskpilot")
         let application: any Service
@@ -39,18 +41,34 @@ struct Serve: AsyncParsableCommand {
             guard let url = URLComponents(string: configuration.schedulerURL), let host = url.host else {
                 exitWithLine("taskpilot: invalid configuration: scheduler.url: cannot run --dev-scheduler on \(configuration.schedulerURL)")
             }
-            let scheduler = try await ReferenceScheduler.buildApplication(
-                host: host, port: url.port ?? 80, databasePath: devSchedulerDatabase, logger: Logger(label: "dev-scheduler")
-            )
-            services.append(.init(service: scheduler))
+            let scheduler: any Service
+            do {
+                scheduler = try await ReferenceScheduler.buildApplication(
+                    host: host, port: url.port ?? 80, databasePath: devSchedulerDatabase, logger: Logger(label: "dev-scheduler")
+                )
+            } catch let error as SchedulerDatabaseError {
+                exitWithLine("taskpilot: \(error)")
+            }
+            services.append(.init(
+                service: ListeningService(server: scheduler, host: host, port: url.port ?? 80),
+                failureTerminationBehavior: .gracefullyShutdownGroup
+            ))
             logger.info("reference scheduler starting", metadata: ["url": "\(configuration.schedulerURL)", "db": "\(devSchedulerDatabase)"])
         }
-        services.append(.init(service: application))
+        // A server that cannot listen shuts the other down gracefully: cancelling it would log errors.
+        services.append(.init(
+            service: ListeningService(server: application, host: configuration.host, port: configuration.port),
+            failureTerminationBehavior: .gracefullyShutdownGroup
+        ))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let failure as ListenFailure {
+            exitWithLine("taskpilot: \(failure)")
+        }
     }
 }

@@ -51,6 +51,9 @@ import Testing
         (["http.port": "eighty"], [String: String](), "http.port"),
         ([:], ["TASKPILOT_PORT": "8o8o"], "http.port"),
         ([:], ["TASKPILOT_PORT": "70000"], "http.port"),
+        (["http.port": "-1"], [:], "http.port"),
+        (["http.maxBodyBytes": "-1"], [:], "http.maxBodyBytes"),
+        (["scheduler.maxQueued": "1000001"], [:], "scheduler.maxQueued"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "0"], "scheduler.timeoutMs"),
         ([:], ["TASKPILOT_SCHEDULER_TIMEOUT_MS": "soon"], "scheduler.timeoutMs"),
         (["scheduler.url": "ftp://dtp"], [:], "scheduler.url"),
@@ -75,6 +78,76 @@ import Testing
         #expect(error?.description == "invalid configuration: http.port: must be an integer")
     }
 
+    @Test(arguments: [
+        ("-1", "invalid configuration: http.port: must be an integer from 0 to 65535, not -1"),
+        ("70000", "invalid configuration: http.port: must be an integer from 0 to 65535, not 70000"),
+    ])
+    func outOfRangeSaysTheRange(port: String, message: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: ["http.port": port], environment: [:], configFile: nil)
+        }
+        #expect(error?.description == message)
+    }
+
+    @Test(arguments: [
+        (
+            #"{"schedular": {"url": "http://dtp:8080"}}"#,
+            "schedular: unknown key in FILE; known keys are auth, db, http, idempotency, scheduler"
+        ),
+        (
+            #"{"http": {"prot": 8081}}"#,
+            "http.prot: unknown key in FILE; known keys in http are corsOrigins, host, maxBodyBytes, maxHeaderBytes, maxPageSize, port, readTimeoutMs"
+        ),
+        (
+            #"{"http": 8081}"#,
+            "http: must be an object with keys corsOrigins, host, maxBodyBytes, maxHeaderBytes, maxPageSize, port, readTimeoutMs"
+        ),
+        (#"{"http": {"port": {"value": 8081}}}"#, "http.port: must be a value, not an object"),
+        ("[8081]", #"--config: FILE must hold a JSON object, like {"http": {"port": 8081}}"#),
+    ])
+    func configFileKeysAreChecked(text: String, message: String) async throws {
+        let file = folder.path("keys.json")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: file)
+        }
+        #expect(error?.description == "invalid configuration: " + message.replacingOccurrences(of: "FILE", with: file))
+    }
+
+    @Test func commentsAreAllowedAtAnyLevelAndNullIsUnset() async throws {
+        let file = folder.path("comments.json")
+        try #"{"_comment": "top", "http": {"_comment": ["any", "value"], "port": 9000}, "db": null}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: file)
+        #expect(configuration.port == 9000)
+    }
+
+    @Test(arguments: [
+        ("{\n    \"http\": {\n        \"port\": 8081\n        \"host\": \"0.0.0.0\"\n    }\n}", "line 4, column 9: unexpected '\"', expected ',' or '}'"),
+        ("{\n  \"http\": {\n    \"port\": 80 81\n  }\n}", "line 3, column 16: unexpected '8', expected ',' or '}'"),
+        (#"{"db": {"path": "x}}"#, "line 1, column 21: unexpected end of file inside a string"),
+        ("{\"a\": \"b\n\"}", "line 1, column 9: unterminated string"),
+        (#"{"é": tru}"#, "line 1, column 7: unexpected text, expected true"),
+        (#"{"http" 1}"#, "line 1, column 9: unexpected '1', expected ':' after the key"),
+        (#"{"http": {"corsOrigins": [],}, "db" 1}"#, "line 1, column 37: unexpected '1', expected ':' after the key"),
+        ("{} {}", "line 1, column 4: unexpected '{' after the end of the JSON value"),
+        ("", "line 1, column 1: unexpected end of file, expected a value"),
+    ])
+    func syntaxErrorsNameLineAndColumn(text: String, location: String) async throws {
+        let file = folder.path("syntax.json")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: file)
+        }
+        #expect(error?.description == "invalid configuration: --config: \(file) is not valid JSON: \(location)")
+    }
+
+    @Test func helpDefaultsComeFromTheConfiguration() {
+        #expect(ConfigurationLoader.defaultValue(forKey: "http.port") == "8081")
+        #expect(ConfigurationLoader.defaultValue(forKey: "db.path") == "data/taskpilot.sqlite")
+        #expect(ConfigurationLoader.defaultValue(forKey: "scheduler.maxResponseBytes") == "1048576")
+        #expect(ConfigurationLoader.defaultValue(forKey: "http.corsOrigins") == nil)
+    }
+
     @Test func unreadableConfigFileIsNamed() async throws {
         let file = folder.path("broken.json")
         try "{ not json".write(toFile: file, atomically: true, encoding: .utf8)
@@ -84,11 +157,20 @@ import Testing
             }
             #expect(error?.key == "--config")
         }
+        let missing = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: folder.path("missing.json"))
+        }
+        #expect(missing?.reason == "cannot read \(folder.path("missing.json")): no such file")
     }
 
     @Test func shippedConfigFilesLoad() async throws {
         let directory = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../config").standardized
         let defaults = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: directory.appending(path: "taskpilot.json").path)
         #expect(defaults == TaskPilotConfiguration())
+        // Every key of the example is known: loading gets as far as reading its token file.
+        let example = await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: directory.appending(path: "production.example.json").path)
+        }
+        #expect(example?.key == "auth.tokenFile")
     }
 }

@@ -7,17 +7,30 @@ public enum ConfigurationLoader {
     /// keyed by configuration key, so both are read through the same names and parsing.
     public static var environmentNames: [String: String] {
         var names = [
-            "http.host": "TASKPILOT_HOST",
-            "db.path": "TASKPILOT_DB",
-            "scheduler.url": "TASKPILOT_SCHEDULER_URL",
             "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
             "auth.tokens": "TASKPILOT_API_TOKENS",
             "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
         ]
+        for setting in StringSetting.all {
+            names[setting.key] = setting.environment
+        }
         for setting in IntegerSetting.all {
             names[setting.key] = setting.environment
         }
         return names
+    }
+
+    /// The value `key` has when nothing sets it, as help text shows it; nil where there is none.
+    /// Read from `TaskPilotConfiguration` itself so that help cannot drift from the code.
+    public static func defaultValue(forKey key: String) -> String? {
+        let defaults = TaskPilotConfiguration()
+        if let setting = StringSetting.all.first(where: { $0.key == key }) {
+            return defaults[keyPath: setting.property]
+        }
+        if let setting = IntegerSetting.all.first(where: { $0.key == key }) {
+            return String(defaults[keyPath: setting.property])
+        }
+        return nil
     }
 
     /// - Parameters:
@@ -37,6 +50,7 @@ public enum ConfigurationLoader {
             stringProvider(environment.filter { environmentNames.values.contains($0.key) }, names: environmentNames),
         ]
         if let configFile {
+            try ConfigurationFile.check(configFile, knownKeys: Set(environmentNames.keys))
             do {
                 let location = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(configFile), isSecret: false)]))
                 providers.append(try await FileProvider<JSONSnapshot>(config: location))
@@ -47,9 +61,13 @@ public enum ConfigurationLoader {
         let reader = ConfigReader(providers: providers)
 
         var configuration = TaskPilotConfiguration()
-        try await read("http.host", expecting: "a string") { configuration.host = try await reader.fetchString(forKey: $0) ?? configuration.host }
-        try await read("db.path", expecting: "a string") { configuration.databasePath = try await reader.fetchString(forKey: $0) ?? configuration.databasePath }
-        try await read("scheduler.url", expecting: "a string") { configuration.schedulerURL = try await reader.fetchString(forKey: $0) ?? configuration.schedulerURL }
+        for setting in StringSetting.all {
+            try await read(setting.key, expecting: "a string") {
+                if let value = try await reader.fetchString(forKey: $0) {
+                    configuration[keyPath: setting.property] = value
+                }
+            }
+        }
         for setting in IntegerSetting.all {
             try await read(setting.key, expecting: "an integer") {
                 if let value = try await reader.fetchInt(forKey: $0) {
@@ -77,5 +95,20 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(key: key, reason: "must be \(type)")
         }
+    }
+}
+
+/// The plain string settings, like `IntegerSetting`: key, environment variable and where each goes.
+private struct StringSetting {
+    let key: String
+    let environment: String
+    let property: WritableKeyPath<TaskPilotConfiguration, String>
+
+    static var all: [StringSetting] {
+        [
+            .init(key: "http.host", environment: "TASKPILOT_HOST", property: \.host),
+            .init(key: "db.path", environment: "TASKPILOT_DB", property: \.databasePath),
+            .init(key: "scheduler.url", environment: "TASKPILOT_SCHEDULER_URL", property: \.schedulerURL),
+        ]
     }
 }

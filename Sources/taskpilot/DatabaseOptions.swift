@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import TaskPilot
+
+/// The options every command takes: the configuration file and the database. They are all
+/// `migrate` uses, so its help lists nothing else.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "JSON configuration file (see config/). (default: none)")
+    var config: String?
+
+    @Option(help: .setting("SQLite database file", key: "db.path"))
+    var db: String?
+
+    /// Loads the configuration from these options and `flags` (more of them, keyed by
+    /// configuration key), or prints the one line that says which key is wrong and exits 1.
+    func load(adding flags: [String: String] = [:]) async throws -> TaskPilotConfiguration {
+        var flags = flags
+        flags["db.path"] = db
+        do {
+            return try await ConfigurationLoader.load(
+                flags: flags,
+                environment: ProcessInfo.processInfo.environment,
+                configFile: config
+            )
+        } catch let error as ConfigurationError {
+            exitWithLine("taskpilot: \(error)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+
+/// The flags that override the service's configuration; each maps to one key of
+/// `taskpilot-api.md`'s table. API tokens have no flag: secrets stay off the command line.
+/// Numbers are taken as given, even `-1`, so that the range check names the key.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: .setting("Address to listen on", key: "http.host"))
+    var host: String?
+
+    @Option(parsing: .unconditional, help: .setting("Port to listen on", key: "http.port"))
+    var port: String?
+
+    @Option(help: .setting("Base URL of the DTP", key: "scheduler.url"))
+    var schedulerURL: String?
+
+    @Option(parsing: .unconditional, help: .setting("DTP connect and answer timeout in milliseconds", key: "scheduler.timeoutMs"))
+    var schedulerTimeoutMs: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: .setting("DTP calls allowed in flight at once, and connections kept to the DTP", key: "scheduler.maxInFlight")
+    )
+    var schedulerMaxInFlight: String?
+
+    @Option(parsing: .unconditional, help: .setting("DTP calls that may wait for a place in flight; past it, 503", key: "scheduler.maxQueued"))
+    var schedulerMaxQueued: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: .setting("Longest wait for a place in flight, in milliseconds; past it, 503", key: "scheduler.queueTimeoutMs")
+    )
+    var schedulerQueueTimeoutMs: String?
+
+    @Option(parsing: .unconditional, help: .setting("Hours an Idempotency-Key of POST /api/tasks is remembered", key: "idempotency.ttlHours"))
+    var idempotencyTtlHours: String?
+
+    @Option(parsing: .unconditional, help: .setting("Largest DTP answer accepted, in bytes; past it, 502", key: "scheduler.maxResponseBytes"))
+    var schedulerMaxResponseBytes: String?
+
+    @Option(parsing: .unconditional, help: .setting("Largest request body, in bytes; past it, 413", key: "http.maxBodyBytes"))
+    var maxBodyBytes: String?
+
+    @Option(parsing: .unconditional, help: .setting("Largest request header block, in bytes", key: "http.maxHeaderBytes"))
+    var maxHeaderBytes: String?
+
+    @Option(parsing: .unconditional, help: .setting("Close a connection that sends nothing for this many milliseconds", key: "http.readTimeoutMs"))
+    var readTimeoutMs: String?
+
+    @Option(parsing: .unconditional, help: .setting("Largest list page a client may ask for", key: "http.maxPageSize"))
+    var maxPageSize: String?
+
+    @Option(help: .setting("Comma-separated origins allowed by CORS", key: "http.corsOrigins"))
+    var corsOrigins: String?
+
+    @Option(help: .setting("File with one API token a line", key: "auth.tokenFile"))
+    var apiTokenFile: String?
+
+    /// The values given, keyed by configuration key.
+    var flags: [String: String] {
+        let flags: [String: String?] = [
+            "http.host": host,
+            "http.port": port,
+            "scheduler.url": schedulerURL,
+            "scheduler.timeoutMs": schedulerTimeoutMs,
+            "scheduler.maxInFlight": schedulerMaxInFlight,
+            "scheduler.maxQueued": schedulerMaxQueued,
+            "scheduler.queueTimeoutMs": schedulerQueueTimeoutMs,
+            "idempotency.ttlHours": idempotencyTtlHours,
+            "scheduler.maxResponseBytes": schedulerMaxResponseBytes,
+            "http.maxBodyBytes": maxBodyBytes,
+            "http.maxHeaderBytes": maxHeaderBytes,
+            "http.readTimeoutMs": readTimeoutMs,
+            "http.maxPageSize": maxPageSize,
+            "http.corsOrigins": corsOrigins,
+            "auth.tokenFile": apiTokenFile,
+        ]
+        return flags.compactMapValues { $0 }
+    }
+}
