@@ -128,7 +128,8 @@ import Testing
         ("{\"a\": \"b\n\"}", "line 1, column 9: unterminated string"),
         (#"{"é": tru}"#, "line 1, column 7: unexpected text, expected true"),
         (#"{"http" 1}"#, "line 1, column 9: unexpected '1', expected ':' after the key"),
-        (#"{"http": {"corsOrigins": [],}, "db" 1}"#, "line 1, column 37: unexpected '1', expected ':' after the key"),
+        (#"{"http": {"corsOrigins": [],}, "db" 1}"#, "line 1, column 29: unexpected '}', expected a key in double quotes"),
+        (#"{"http": {"port": 1, "port": 2}}"#, #"line 1, column 22: the key "port" is named twice"#),
         ("{} {}", "line 1, column 4: unexpected '{' after the end of the JSON value"),
         ("", "line 1, column 1: unexpected end of file, expected a value"),
     ])

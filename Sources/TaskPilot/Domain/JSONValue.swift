@@ -38,12 +38,12 @@ struct JSONObjectBody {
         let value: JSONValue
         do throws(JSONParser.Failure) {
             value = try JSONParser.parse(bytes)
-        } catch .duplicateKey(let key) {
-            throw .invalid("Request body names \"\(key)\" more than once")
-        } catch .tooDeep {
-            throw .invalid("Request body nests deeper than \(JSONParser.maxDepth) levels")
         } catch {
-            throw .invalid("Request body is not valid JSON")
+            switch error.kind {
+            case .duplicateKey(let key): throw .invalid("Request body names \"\(key)\" more than once")
+            case .tooDeep: throw .invalid("Request body nests deeper than \(JSONParser.maxDepth) levels")
+            case .syntax: throw .invalid("Request body is not valid JSON")
+            }
         }
         guard case .object(let fields) = value else {
             throw .invalid("Request body must be a JSON object, not \(value.kind)")
