@@ -12,34 +12,39 @@ final class SchedulerAdmission: Sendable {
     let maxInFlight: Int
     let maxQueued: Int
     let queueTimeout: TimeAmount
-    private let state: NIOLockedValueBox<State>
-    /// Fires the queue timeouts; a timer per waiting call costs nothing while nobody waits.
-    private let timers: any EventLoop
+    private let state = NIOLockedValueBox(State())
+    /// Every waiting call has the same timeout, so the queue is also in deadline order and one
+    /// periodic sweep of its head expires them all; a timer per call cost a cross-thread
+    /// schedule and cancel for every queued request.
+    private let sweeper: NIOLockedValueBox<RepeatedTask?> = NIOLockedValueBox(nil)
 
     private struct State {
         var inFlight = 0
         var nextTicket: UInt64 = 0
-        var waiting: [UInt64: Waiter] = [:]
-        /// Tickets in arrival order; those of calls that stopped waiting are skipped on release.
-        var order = CircularBuffer<UInt64>()
+        var waiting = CircularBuffer<Waiter>()
     }
 
     private struct Waiter {
+        let ticket: UInt64
+        let deadline: NIODeadline
         let continuation: CheckedContinuation<Void, any Error>
-        var timer: Scheduled<Void>?
     }
 
     init(maxInFlight: Int, maxQueued: Int, queueTimeout: TimeAmount, timers: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
         self.maxInFlight = maxInFlight
         self.maxQueued = maxQueued
         self.queueTimeout = queueTimeout
-        self.timers = timers
-        self.state = NIOLockedValueBox(State())
+        // Expiry is exact to a tenth of the timeout, at most 50 ms late.
+        let interval = TimeAmount.nanoseconds(max(1_000_000, min(queueTimeout.nanoseconds / 10, 50_000_000)))
+        sweeper.withLockedValue {
+            $0 = timers.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+                self?.expireWaits()
+            }
+        }
     }
 
-    /// Calls in flight and calls waiting, for tests and diagnostics.
-    var load: (inFlight: Int, queued: Int) {
-        state.withLockedValue { ($0.inFlight, $0.waiting.count) }
+    deinit {
+        sweeper.withLockedValue { $0?.cancel() }
     }
 
     /// Runs `call` once admitted; throws `SchedulerError.saturated` when it cannot be.
@@ -51,97 +56,95 @@ final class SchedulerAdmission: Sendable {
 
     private enum Entry {
         case admitted
-        case rejected(SchedulerError)
+        case full
         case wait(ticket: UInt64)
     }
 
     private func acquire() async throws(SchedulerError) {
-        let entry: Entry = state.withLockedValue { state in
+        let entry = state.withLockedValue { state -> Entry in
             if state.inFlight < maxInFlight {
                 state.inFlight += 1
                 return .admitted
             }
-            guard state.waiting.count < maxQueued else {
-                return .rejected(.saturated("\(maxInFlight) scheduler calls are in flight and \(maxQueued) are waiting"))
-            }
+            guard state.waiting.count < maxQueued else { return .full }
             state.nextTicket += 1
             return .wait(ticket: state.nextTicket)
         }
+        let ticket: UInt64
         switch entry {
         case .admitted:
             return
-        case .rejected(let error):
-            throw error
-        case .wait(let ticket):
-            do {
-                try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { continuation in
-                        enqueue(ticket, continuation)
-                    }
-                } onCancel: {
-                    abandon(ticket, with: CancellationError())
+        case .full:
+            throw .saturated("\(maxInFlight) scheduler calls are in flight and \(maxQueued) are waiting")
+        case .wait(let waiting):
+            ticket = waiting
+        }
+        do {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    enqueue(Waiter(ticket: ticket, deadline: .now() + queueTimeout, continuation: continuation))
                 }
-            } catch let error as SchedulerError {
-                throw error
-            } catch {
-                throw .saturated("the request was cancelled while waiting for a place in flight")
+            } onCancel: {
+                abandon(ticket)
             }
+        } catch let error as SchedulerError {
+            throw error
+        } catch {
+            throw .saturated("the request was cancelled while waiting for a place in flight")
         }
     }
 
-    private func enqueue(_ ticket: UInt64, _ continuation: CheckedContinuation<Void, any Error>) {
+    private func enqueue(_ waiter: Waiter) {
         let admittedMeanwhile = state.withLockedValue { state -> Bool in
             // A place may have come free between the first look and now.
             if state.inFlight < maxInFlight {
                 state.inFlight += 1
                 return true
             }
-            state.waiting[ticket] = Waiter(continuation: continuation)
-            state.order.append(ticket)
+            state.waiting.append(waiter)
             return false
         }
         if admittedMeanwhile {
-            continuation.resume()
-            return
+            waiter.continuation.resume()
         }
-        // Armed only once the call is in the queue, so that even a timer that fires at once finds it.
-        let timer = timers.scheduleTask(in: queueTimeout) { [self] in
-            abandon(ticket, with: SchedulerError.saturated(
-                "a scheduler call waited \(queueTimeout.nanoseconds / 1_000_000) ms for one of \(maxInFlight) places in flight"
-            ))
-        }
-        let stillWaiting = state.withLockedValue { state -> Bool in
-            guard state.waiting[ticket] != nil else { return false }
-            state.waiting[ticket]?.timer = timer
-            return true
-        }
-        if !stillWaiting {
-            timer.cancel()
-        }
-    }
-
-    /// Removes a waiting call (timed out or cancelled) and fails it; a call already admitted
-    /// is left alone.
-    private func abandon(_ ticket: UInt64, with error: any Error) {
-        let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: ticket) }
-        guard let waiter else { return }
-        waiter.timer?.cancel()
-        waiter.continuation.resume(throwing: error)
     }
 
     /// Hands the place to the oldest waiting call, or frees it.
     private func release() {
         let next = state.withLockedValue { state -> Waiter? in
-            while let ticket = state.order.popFirst() {
-                if let waiter = state.waiting.removeValue(forKey: ticket) {
-                    return waiter
-                }
+            if let next = state.waiting.popFirst() {
+                return next
             }
             state.inFlight -= 1
             return nil
         }
-        guard let next else { return }
-        next.timer?.cancel()
-        next.continuation.resume()
+        next?.continuation.resume()
+    }
+
+    /// Fails the calls at the head of the queue whose wait is over.
+    private func expireWaits() {
+        let now = NIODeadline.now()
+        let expired = state.withLockedValue { state -> [Waiter] in
+            var expired: [Waiter] = []
+            while let first = state.waiting.first, first.deadline <= now {
+                expired.append(state.waiting.removeFirst())
+            }
+            return expired
+        }
+        let milliseconds = queueTimeout.nanoseconds / 1_000_000
+        for waiter in expired {
+            waiter.continuation.resume(throwing: SchedulerError.saturated(
+                "a scheduler call waited \(milliseconds) ms for one of \(maxInFlight) places in flight"
+            ))
+        }
+    }
+
+    /// Fails a waiting call whose task was cancelled; one already admitted is left alone.
+    private func abandon(_ ticket: UInt64) {
+        let waiter = state.withLockedValue { state -> Waiter? in
+            guard let index = state.waiting.firstIndex(where: { $0.ticket == ticket }) else { return nil }
+            return state.waiting.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: CancellationError())
     }
 }
