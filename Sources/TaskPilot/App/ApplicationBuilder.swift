@@ -41,7 +41,10 @@ public func buildApplication(
             idleTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
             httpDecoderConfiguration: headerLimit
         )),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot"),
+        // A burst of new connections (a restart behind a load balancer, 1,024 clients at once) must not
+        // overflow the accept queue: dropped SYNs are retried only after a second. The kernel caps
+        // the backlog at net.core.somaxconn.
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot", backlog: 4096),
         logger: logger
     )
     // The application shuts its services down after the HTTP server, so requests in flight
