@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The flags that override the service's configuration; each maps to one key of
-/// `taskpilot-api.md`'s table. API tokens have no flag: secrets stay off the command line.
+/// the README's configuration table. API tokens have no flag: secrets stay off the command line.
 /// Numbers are taken as given, even `-1`, so that the range check names the key.
 struct ServiceOptions: ParsableArguments {
     @Option(help: .setting("Address to listen on", key: "http.host"))
