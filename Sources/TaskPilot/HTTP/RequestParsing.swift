@@ -18,9 +18,11 @@ enum RequestParsing {
 
     /// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
     static func idempotencyKey(_ request: Request) throws(TaskPilotError) -> String? {
-        let values = request.headers[values: .idempotencyKey]
-        guard let key = values.first else { return nil }
-        guard values.count == 1, (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        // The common case, no key, costs one lookup; the list of values only when there is one.
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard request.headers[values: .idempotencyKey].count == 1, (1...255).contains(key.utf8.count),
+              key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else {
             throw .invalid("Idempotency-Key must be one value of 1 to 255 visible ASCII characters")
         }
         return key
