@@ -21,15 +21,21 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
         let key = try RequestParsing.idempotencyKey(request)
         let newTask = try RequestParsing.newTask(try await RequestParsing.body(request, limit: maxBodyBytes))
         guard let key else {
-            let task = try await service.create(type: newTask.type, payload: newTask.payload)
-            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
+            return Self.created(try await service.create(type: newTask.type, payload: newTask.payload))
         }
         switch try await service.create(type: newTask.type, payload: newTask.payload, idempotencyKey: key, ttlHours: idempotencyTTLHours) {
-        case .created(let task):
-            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)"])
-        case .replayed(let task):
-            return JSONResponse.make(task.json, status: .created, headers: [.location: "/api/tasks/\(task.id)", .idempotentReplayed: "true"])
+        case .created(let task): return Self.created(task)
+        case .replayed(let task): return Self.created(task, replayed: true)
         }
+    }
+
+    /// `201` with the task and its `Location`; a replayed create says so.
+    static func created(_ task: WebTask, replayed: Bool = false) -> Response {
+        var headers: HTTPFields = [.location: "/api/tasks/\(task.id)"]
+        if replayed {
+            headers[.idempotentReplayed] = "true"
+        }
+        return JSONResponse.make(task.json, status: .created, headers: headers)
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {

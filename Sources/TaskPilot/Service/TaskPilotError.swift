@@ -22,8 +22,6 @@ public enum TaskPilotError: Error, Equatable, Sendable {
     case unavailable(String, retryAfterSeconds: Int)
     /// 504: the scheduler did not answer in time.
     case gatewayTimeout(String)
-    /// 503: the database cannot be read or written (read-only, I/O error, disk full, corrupt).
-    case storageUnavailable(String)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -33,7 +31,6 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         case .conflict: .conflict
         case .unsupportedMediaType: .unsupportedMediaType
         case .unprocessable: .unprocessableContent
-        case .storageUnavailable: .serviceUnavailable
         case .badGateway: .badGateway
         case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout
@@ -44,8 +41,7 @@ public enum TaskPilotError: Error, Equatable, Sendable {
         switch self {
         case .invalid(let message), .notFound(let message), .conflict(let message),
              .unsupportedMediaType(let message), .unprocessable(let message),
-             .badGateway(let message), .gatewayTimeout(let message), .unavailable(let message, _),
-             .storageUnavailable(let message):
+             .badGateway(let message), .gatewayTimeout(let message), .unavailable(let message, _):
             message
         case .methodNotAllowed(let allowed):
             "This path accepts only \(allowed.joined(separator: ", "))"
