@@ -49,6 +49,30 @@ struct ServiceOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: .setting("Largest list page a client may ask for", key: "http.maxPageSize"))
     var maxPageSize: String?
 
+    @Option(help: .setting("Whether the watcher polls the DTP for executions that can still change (true or false)", key: "watch.enabled"))
+    var watchEnabled: String?
+
+    @Option(parsing: .unconditional, help: .setting("Poll a watched execution this many milliseconds after it changed", key: "watch.minIntervalMs"))
+    var watchMinIntervalMs: String?
+
+    @Option(parsing: .unconditional, help: .setting("Longest interval between polls of one execution, in milliseconds", key: "watch.maxIntervalMs"))
+    var watchMaxIntervalMs: String?
+
+    @Option(parsing: .unconditional, help: .setting("Watcher calls in flight at once", key: "watch.maxInFlight"))
+    var watchMaxInFlight: String?
+
+    @Option(parsing: .unconditional, help: .setting("Watcher calls per second, all tasks together", key: "watch.maxPerSecond"))
+    var watchMaxPerSecond: String?
+
+    @Option(parsing: .unconditional, help: .setting("Event streams open at once; past it, 503", key: "events.maxSubscribers"))
+    var eventsMaxSubscribers: String?
+
+    @Option(parsing: .unconditional, help: .setting("Days events are kept", key: "events.retentionDays"))
+    var eventsRetentionDays: String?
+
+    @Option(parsing: .unconditional, help: .setting("Milliseconds between heartbeat comments on an idle event stream", key: "events.heartbeatMs"))
+    var eventsHeartbeatMs: String?
+
     @Option(help: .setting("Comma-separated origins allowed by CORS", key: "http.corsOrigins"))
     var corsOrigins: String?
 
@@ -71,6 +95,14 @@ struct ServiceOptions: ParsableArguments {
             "http.maxHeaderBytes": maxHeaderBytes,
             "http.readTimeoutMs": readTimeoutMs,
             "http.maxPageSize": maxPageSize,
+            "watch.enabled": watchEnabled,
+            "watch.minIntervalMs": watchMinIntervalMs,
+            "watch.maxIntervalMs": watchMaxIntervalMs,
+            "watch.maxInFlight": watchMaxInFlight,
+            "watch.maxPerSecond": watchMaxPerSecond,
+            "events.maxSubscribers": eventsMaxSubscribers,
+            "events.retentionDays": eventsRetentionDays,
+            "events.heartbeatMs": eventsHeartbeatMs,
             "http.corsOrigins": corsOrigins,
             "auth.tokenFile": apiTokenFile,
         ]

@@ -92,7 +92,7 @@ import Testing
     @Test(arguments: [
         (
             #"{"schedular": {"url": "http://dtp:8080"}}"#,
-            "schedular: unknown key in FILE; known keys are auth, db, http, idempotency, scheduler"
+            "schedular: unknown key in FILE; known keys are auth, db, events, http, idempotency, scheduler, watch"
         ),
         (
             #"{"http": {"prot": 8081}}"#,

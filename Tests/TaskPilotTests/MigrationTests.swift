@@ -35,7 +35,7 @@ import Testing
         let tables = try await database.read { connection in
             try connection.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT%' ORDER BY name") { $0.string(0) }
         }
-        #expect(tables == ["bindings", "idempotency_keys", "scheduler_commands", "schema_migrations", "web_tasks"])
+        #expect(tables == ["bindings", "events", "execution_observations", "idempotency_keys", "scheduler_commands", "schema_migrations", "web_tasks"])
         try await database.close()
     }
 

@@ -29,7 +29,7 @@ import Testing
             try await withTaskPilot(configuration) { client in
                 let id = try await client.createTask()
                 let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
-                #expect(bound.object[int: "schedulerTaskId"] == 1)
+                #expect(bound.object[int: "schedulerTaskId"] == 1, "\(bound.text)")
                 try await body(fake, client, url)
                 fake.fault = nil
                 #expect(try await client.send(.get, "/api/health").status == .ok, "still serving")

@@ -35,7 +35,8 @@ import Testing
             let task = response.object
             let id = try #require(task[int: "id"])
             #expect(response.headers[.location] == "/api/tasks/\(id)")
-            #expect(response.keyOrder == ["id", "type", "payload", "status", "schedulerTaskId", "createdAt", "updatedAt"])
+            #expect(response.keyOrder == ["id", "type", "payload", "status", "schedulerTaskId", "createdAt", "updatedAt", "execution"])
+            #expect(task["execution"] is NSNull, "never bound, never observed")
             #expect(task["type"] as? String == "demo")
             #expect(task["payload"] as? String == "hello")
             #expect(task["status"] as? String == "PENDING")
@@ -207,7 +208,7 @@ import Testing
         ("cursor=not-a-cursor", "cursor is not valid"),
         ("cursor=djE6LTU", "cursor is not valid"),
         ("cursor=", "cursor is not valid"),
-        ("colour=red", #"unknown query parameter "colour"; known are status, bound, limit, cursor"#),
+        ("colour=red", #"unknown query parameter "colour"; known are status, bound, executionStatus, type, limit, cursor"#),
     ])
     func listRejectsBadParameters(query: String, message: String) async throws {
         try await withTaskPilot(configuration) { client in

@@ -24,12 +24,24 @@ public func buildApplication(
         queueTimeoutMilliseconds: configuration.schedulerQueueTimeoutMilliseconds,
         maxResponseBytes: configuration.schedulerMaxResponseBytes
     )
-    let repository = SQLiteWebTaskRepository(database: database)
+    let changes = ChangeSignal()
+    let repository = SQLiteWebTaskRepository(database: database, changes: changes)
+    let observations = SQLiteExecutionObservationRepository(database: database, changes: changes)
+    let events = SQLiteTaskEventRepository(database: database)
+    let recorder = ObservationRecorder(repository: observations, logger: logger)
+    let feed = try await EventFeed(
+        repository: events, changes: changes, maxSubscribers: configuration.eventsMaxSubscribers,
+        heartbeat: .milliseconds(configuration.eventsHeartbeatMilliseconds), logger: logger
+    )
     let router = buildRouter(
         configuration: configuration,
         database: database,
         webTasks: WebTaskService(repository: repository),
-        executions: ExecutionService(repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway)
+        executions: ExecutionService(
+            repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway,
+            observations: observations, recorder: recorder
+        ),
+        feed: feed
     )
     let headerLimit = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: configuration.maxHeaderBytes,
@@ -47,13 +59,36 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot", backlog: 4096),
         logger: logger
     )
-    // The application shuts its services down after the HTTP server, so requests in flight
-    // have finished when this closes the client and then the database.
+    // The application shuts its services down after the HTTP server, last added first, so
+    // requests in flight have finished, and then the background services, when this closes
+    // the client and then the database.
+    // The watcher calls the DTP on connections of its own, so that user requests never queue
+    // behind its calls.
+    let watchGateway = configuration.watchEnabled ? HTTPSchedulerGateway(
+        baseURL: configuration.schedulerURL,
+        timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
+        maxInFlight: configuration.watchMaxInFlight,
+        maxResponseBytes: configuration.schedulerMaxResponseBytes
+    ) : nil
     application.addServices(ClosureService {
         try? await gracefulShutdown()
         try await gateway.shutdown()
+        try await watchGateway?.shutdown()
         try await database.close()
     })
+    application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
+    if let watchGateway {
+        application.addServices(ExecutionWatcher(
+            gateway: watchGateway, repository: observations, recorder: recorder,
+            settings: .init(
+                minInterval: .milliseconds(configuration.watchMinIntervalMilliseconds),
+                maxInterval: .milliseconds(configuration.watchMaxIntervalMilliseconds),
+                maxInFlight: configuration.watchMaxInFlight,
+                maxPerSecond: configuration.watchMaxPerSecond
+            ),
+            logger: logger
+        ))
+    }
     return application
 }
 
@@ -61,7 +96,8 @@ func buildRouter(
     configuration: TaskPilotConfiguration,
     database: Database,
     webTasks: WebTaskService,
-    executions: ExecutionService
+    executions: ExecutionService,
+    feed: EventFeed
 ) -> Router<BasicRequestContext> {
     // HEAD on every GET route answers as GET would, without the body (RFC 9110 § 9.3.2).
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -73,6 +109,7 @@ func buildRouter(
     let api = router.group("api")
     HealthRoutes(database: database).add(to: api)
     OpenAPIRoutes().add(to: api)
+    EventRoutes(feed: feed, maxPageSize: configuration.maxPageSize).add(to: api)
     // On the routes only, so that an unknown path or method is still a 404 or 405.
     let tasks = api.group("tasks").add(middleware: JSONContentTypeMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     WebTaskRoutes(

@@ -10,6 +10,7 @@ public enum ConfigurationLoader {
             "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
             "auth.tokens": "TASKPILOT_API_TOKENS",
             "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
+            "watch.enabled": "TASKPILOT_WATCH_ENABLED",
         ]
         for setting in StringSetting.all {
             names[setting.key] = setting.environment
@@ -29,6 +30,9 @@ public enum ConfigurationLoader {
         }
         if let setting = IntegerSetting.all.first(where: { $0.key == key }) {
             return String(defaults[keyPath: setting.property])
+        }
+        if key == "watch.enabled" {
+            return String(defaults.watchEnabled)
         }
         return nil
     }
@@ -78,6 +82,9 @@ public enum ConfigurationLoader {
         try await read("http.corsOrigins", expecting: "a list of strings") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
         try await read("auth.tokens", expecting: "a list of strings") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
         try await read("auth.tokenFile", expecting: "a string") { configuration.apiTokenFile = try await reader.fetchString(forKey: $0) }
+        try await read("watch.enabled", expecting: "true or false") {
+            if let value = try await reader.fetchBool(forKey: $0) { configuration.watchEnabled = value }
+        }
         return try configuration.validated()
     }
 

@@ -31,6 +31,22 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     public var apiTokenFile: String?
     /// How long an `Idempotency-Key` of `POST /api/tasks` is remembered.
     public var idempotencyTTLHours = 24
+    /// Whether the watcher polls the DTP for executions that can still change.
+    public var watchEnabled = true
+    /// A watched execution is polled this long after it last changed, the interval doubling
+    /// while nothing changes, up to `watchMaxIntervalMilliseconds`.
+    public var watchMinIntervalMilliseconds = 1000
+    public var watchMaxIntervalMilliseconds = 30_000
+    /// Watcher calls in flight at once, on connections of their own.
+    public var watchMaxInFlight = 8
+    /// Watcher calls per second, all tasks together.
+    public var watchMaxPerSecond = 100
+    /// Event streams open at once; past it, 503.
+    public var eventsMaxSubscribers = 1000
+    /// Events older than this are pruned.
+    public var eventsRetentionDays = 7
+    /// A stream with nothing to send gets a comment this often, so that proxies keep it open.
+    public var eventsHeartbeatMilliseconds = 15_000
     /// Lets the service listen beyond loopback with no API token (flag only).
     public var allowUnauthenticated = false
 
@@ -61,6 +77,12 @@ extension TaskPilotConfiguration {
             throw ConfigurationError(
                 key: setting.key,
                 reason: "must be an integer from \(setting.range.lowerBound) to \(setting.range.upperBound), not \(self[keyPath: setting.property])"
+            )
+        }
+        guard watchMinIntervalMilliseconds <= watchMaxIntervalMilliseconds else {
+            throw ConfigurationError(
+                key: "watch.maxIntervalMs",
+                reason: "must not be below watch.minIntervalMs (\(watchMinIntervalMilliseconds)), not \(watchMaxIntervalMilliseconds)"
             )
         }
         guard !databasePath.isEmpty else {
@@ -144,6 +166,13 @@ struct IntegerSetting {
                 range: 1...600_000, property: \.schedulerQueueTimeoutMilliseconds
             ),
             .init(key: "idempotency.ttlHours", environment: "TASKPILOT_IDEMPOTENCY_TTL_HOURS", range: 1...8760, property: \.idempotencyTTLHours),
+            .init(key: "watch.minIntervalMs", environment: "TASKPILOT_WATCH_MIN_INTERVAL_MS", range: 10...3_600_000, property: \.watchMinIntervalMilliseconds),
+            .init(key: "watch.maxIntervalMs", environment: "TASKPILOT_WATCH_MAX_INTERVAL_MS", range: 10...86_400_000, property: \.watchMaxIntervalMilliseconds),
+            .init(key: "watch.maxInFlight", environment: "TASKPILOT_WATCH_MAX_IN_FLIGHT", range: 1...1000, property: \.watchMaxInFlight),
+            .init(key: "watch.maxPerSecond", environment: "TASKPILOT_WATCH_MAX_PER_SECOND", range: 1...100_000, property: \.watchMaxPerSecond),
+            .init(key: "events.maxSubscribers", environment: "TASKPILOT_EVENTS_MAX_SUBSCRIBERS", range: 0...100_000, property: \.eventsMaxSubscribers),
+            .init(key: "events.retentionDays", environment: "TASKPILOT_EVENTS_RETENTION_DAYS", range: 1...3650, property: \.eventsRetentionDays),
+            .init(key: "events.heartbeatMs", environment: "TASKPILOT_EVENTS_HEARTBEAT_MS", range: 100...300_000, property: \.eventsHeartbeatMilliseconds),
             .init(
                 key: "scheduler.maxResponseBytes", environment: "TASKPILOT_SCHEDULER_MAX_RESPONSE_BYTES",
                 range: 1024...(64 << 20), property: \.schedulerMaxResponseBytes

@@ -10,11 +10,14 @@ public struct WebTask: Sendable, Equatable {
     public var schedulerTaskId: Int64?
     public var createdAt: String
     public var updatedAt: String
+    /// The last DTP answer TaskPilot heard for the bound execution; nil when unbound or never observed.
+    public var execution: ExecutionObservation?
 
     public static let maxTypeLength = 128
     public static let maxPayloadBytes = 256 * 1024
 
-    /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`.
+    /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`,
+    /// one never observed `"execution":null`.
     public var json: String {
         var object = JSONObject()
         object.add("id", id)
@@ -24,6 +27,7 @@ public struct WebTask: Sendable, Equatable {
         object.add("schedulerTaskId", schedulerTaskId)
         object.add("createdAt", createdAt)
         object.add("updatedAt", updatedAt)
+        object.addRaw("execution", execution?.json ?? "null")
         return object.json
     }
 }

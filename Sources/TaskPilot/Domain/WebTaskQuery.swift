@@ -4,15 +4,23 @@ import OrderedJSON
 public struct WebTaskQuery: Sendable, Equatable {
     public var status: WebTaskStatus?
     public var bound: Bool?
+    /// Observed DTP statuses to keep; `NONE` stands for tasks never observed.
+    public var executionStatuses: [String]?
+    public var type: String?
     public var limit: Int
     /// Only tasks with a smaller id (older) than this; nil for the first page.
     public var beforeId: Int64?
 
     public static let defaultLimit = 50
 
-    public init(status: WebTaskStatus? = nil, bound: Bool? = nil, limit: Int = defaultLimit, beforeId: Int64? = nil) {
+    public init(
+        status: WebTaskStatus? = nil, bound: Bool? = nil, executionStatuses: [String]? = nil, type: String? = nil,
+        limit: Int = defaultLimit, beforeId: Int64? = nil
+    ) {
         self.status = status
         self.bound = bound
+        self.executionStatuses = executionStatuses
+        self.type = type
         self.limit = limit
         self.beforeId = beforeId
     }

@@ -14,6 +14,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as TaskPilotError {
             return JSONResponse.error(error.status, message: error.message, path: request.uri.path, headers: error.headers)
+        } catch let unavailable as ExecutionUnavailableError {
+            let error = unavailable.error
+            return JSONResponse.error(
+                error.status, message: error.message, path: request.uri.path, headers: error.headers,
+                extra: ["lastObserved": unavailable.lastObserved?.json ?? "null"]
+            )
         } catch is NIOTooManyBytesError {
             return JSONResponse.error(.contentTooLarge, message: "Request body is larger than \(maxBodyBytes) bytes", path: request.uri.path)
         } catch let error as HTTPError {

@@ -9,13 +9,19 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
-    /// TaskPilot's own error body: `{"status":409,"error":"Conflict","message":"…","path":"/api/…"}`.
-    static func error(_ status: HTTPResponse.Status, message: String, path: String, headers: HTTPFields = [:]) -> Response {
+    /// TaskPilot's own error body: `{"status":409,"error":"Conflict","message":"…","path":"/api/…"}`,
+    /// followed by `extra` fields (each value already JSON) where an error has more to say.
+    static func error(
+        _ status: HTTPResponse.Status, message: String, path: String, headers: HTTPFields = [:], extra: KeyValuePairs<String, String> = [:]
+    ) -> Response {
         var object = JSONObject()
         object.add("status", status.code)
         object.add("error", status.reasonPhrase)
         object.add("message", message)
         object.add("path", path)
+        for (key, json) in extra {
+            object.addRaw(key, json)
+        }
         return make(object.json, status: status, headers: headers)
     }
 }

@@ -7,13 +7,16 @@ enum RequestParsing {
     /// The `{id}` path parameter as a positive 64-bit integer in canonical decimal: `007` and
     /// `+7` are refused, so that one task has one URL.
     static func taskId(_ context: some RequestContext) throws(TaskPilotError) -> Int64 {
-        guard let text = context.parameters.get("id"), let first = text.utf8.first,
-              (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first),
-              let id = Int64(text)
-        else {
+        guard let text = context.parameters.get("id"), let id = canonicalId(text) else {
             throw .invalid("id must be a positive 64-bit integer in decimal, without sign or leading zeros")
         }
         return id
+    }
+
+    /// A positive 64-bit integer written without sign or leading zeros, or nil.
+    static func canonicalId(_ text: String) -> Int64? {
+        guard let first = text.utf8.first, (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first) else { return nil }
+        return Int64(text)
     }
 
     /// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
@@ -64,9 +67,9 @@ enum RequestParsing {
 
     static func taskQuery(_ request: Request, maxPageSize: Int) throws(TaskPilotError) -> WebTaskQuery {
         let parameters = request.uri.queryParameters
-        let known: Set<String> = ["status", "bound", "limit", "cursor"]
+        let known: Set<String> = ["status", "bound", "executionStatus", "type", "limit", "cursor"]
         if let unknown = parameters.first(where: { !known.contains(String($0.key)) }) {
-            throw .invalid("unknown query parameter \"\(unknown.key)\"; known are status, bound, limit, cursor")
+            throw .invalid("unknown query parameter \"\(unknown.key)\"; known are status, bound, executionStatus, type, limit, cursor")
         }
         var query = WebTaskQuery()
         if let status = parameters.get("status") {
@@ -78,6 +81,20 @@ enum RequestParsing {
         if let bound = parameters.get("bound") {
             guard let value = Bool(bound) else { throw .invalid("bound must be true or false") }
             query.bound = value
+        }
+        if let statuses = parameters.get("executionStatus") {
+            let values = statuses.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let known = ExecutionObservation.filterableStatuses
+            if let unknown = values.first(where: { !known.contains($0) }) {
+                throw .invalid("executionStatus \"\(unknown)\" is not one of \(known.joined(separator: ", ")) (comma-separated)")
+            }
+            query.executionStatuses = Array(Set(values)).sorted()
+        }
+        if let type = parameters.get("type") {
+            guard !type.isEmpty, type.unicodeScalars.count <= WebTask.maxTypeLength else {
+                throw .invalid("type must be 1 to \(WebTask.maxTypeLength) characters")
+            }
+            query.type = type
         }
         if let limit = parameters.get("limit") {
             guard let value = Int(limit), (1...maxPageSize).contains(value) else {

@@ -6,12 +6,19 @@ public struct ExecutionService: Sendable {
     let repository: any WebTaskRepository
     let commandLog: any CommandLog
     let gateway: any SchedulerGateway
+    let observations: any ExecutionObservationRepository
+    let recorder: ObservationRecorder
     private let binds = KeyedSerializer<Int64>()
 
-    public init(repository: any WebTaskRepository, commandLog: any CommandLog, gateway: any SchedulerGateway) {
+    public init(
+        repository: any WebTaskRepository, commandLog: any CommandLog, gateway: any SchedulerGateway,
+        observations: any ExecutionObservationRepository, recorder: ObservationRecorder
+    ) {
         self.repository = repository
         self.commandLog = commandLog
         self.gateway = gateway
+        self.observations = observations
+        self.recorder = recorder
     }
 
     /// What a bind came to: the web task as now bound, or the DTP's refusal, unchanged.
@@ -46,14 +53,24 @@ public struct ExecutionService: Sendable {
         }
     }
 
-    /// `GET /tasks/{id}` on the DTP for a bound web task.
+    /// `GET /tasks/{id}` on the DTP for a bound web task. The answer is recorded as an
+    /// observation after it is returned, never before. When the DTP cannot be asked, the error
+    /// carries the last observation, so that a client can show the last known state as such.
     public func execution(webTaskId: Int64) async throws -> SchedulerAnswer {
         let (schedulerTaskId, _) = try await boundSchedulerTask(webTaskId)
+        let answer: SchedulerAnswer
         do {
-            return try await gateway.getTask(id: schedulerTaskId)
+            answer = try await gateway.getTask(id: schedulerTaskId)
         } catch {
-            throw error.taskPilotError
+            let lastObserved = try? await repository.find(id: webTaskId)?.execution
+            throw ExecutionUnavailableError(error: error.taskPilotError, lastObserved: lastObserved)
         }
+        switch answer.status {
+        case 200: recorder.record(answer, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .query)
+        case 404: recorder.recordLost(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .query)
+        default: break
+        }
+        return answer
     }
 
     /// `PUT /tasks/{id}/cancel` on the DTP for a bound web task, recorded in the command log.
@@ -69,7 +86,11 @@ public struct ExecutionService: Sendable {
         let (answer, outcome) = try await send(.cancel, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId) {
             try await gateway.cancelTask(id: schedulerTaskId)
         }
-        try await commandLog.finish(outcome)
+        let observed = recorder.heard(answer, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .cancel)
+        try await observations.finishCancel(outcome, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, observation: observed?.observation)
+        if let observed {
+            recorder.announce(WatchTarget(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, status: observed.observation.status))
+        }
         return answer
     }
 
@@ -84,8 +105,13 @@ public struct ExecutionService: Sendable {
             try await commandLog.finish(outcome)
             return .rejected(answer)
         }
-        switch try await repository.bind(webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: .attached, completing: outcome) {
-        case .bound(let task): return .bound(task)
+        let observed = recorder.heard(answer, webTaskId: task.id, schedulerTaskId: schedulerTaskId, source: .bind)
+        switch try await repository.bind(
+            webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: .attached, completing: outcome, observation: observed?.observation
+        ) {
+        case .bound(let task):
+            recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: schedulerTaskId, status: observed?.observation.status))
+            return .bound(task)
         case .ownedBy(let owner): throw Self.alreadyOwned(schedulerTaskId, by: owner)
         case .notFound: throw TaskPilotError.taskNotFound(task.id)
         }
@@ -99,9 +125,13 @@ public struct ExecutionService: Sendable {
         case .rejected(let answer):
             try await commandLog.finish(outcome)
             return .rejected(answer)
-        case .created(let id, _):
-            switch try await repository.bind(webTaskId: task.id, schedulerTaskId: id, origin: .created, completing: outcome) {
+        case .created(let id, let answer):
+            let observed = recorder.heard(answer, webTaskId: task.id, schedulerTaskId: id, source: .bind)
+            switch try await repository.bind(
+                webTaskId: task.id, schedulerTaskId: id, origin: .created, completing: outcome, observation: observed?.observation
+            ) {
             case .bound(let task):
+                recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: id, status: observed?.observation.status))
                 return .bound(task)
             case .ownedBy(let owner):
                 // A DTP that hands out an id it gave before has lost its own records.

@@ -1,32 +1,30 @@
 import SQLiteDB
 
 /// `WebTaskRepository` on SQLite: writes on the writer connection, reads on WAL readers.
+/// Every change appends its event in the same write and wakes the feed once committed.
 public struct SQLiteWebTaskRepository: WebTaskRepository {
     let database: Database
+    let changes: ChangeSignal
 
-    public init(database: Database) {
+    public init(database: Database, changes: ChangeSignal = ChangeSignal()) {
         self.database = database
+        self.changes = changes
     }
 
     public func create(type: String, payload: String) async throws -> WebTask {
-        try await database.write { connection in
-            guard let task = try connection.queryFirst(WebTaskSQL.insert, type, payload, map: WebTask.init(row:)) else {
-                throw SQLiteError(code: 1, message: "INSERT … RETURNING returned no row", sql: WebTaskSQL.insert)
-            }
-            return task
-        }
+        defer { changes.changed() }
+        return try await database.write { try $0.insertTask(type: type, payload: payload) }
     }
 
     public func create(type: String, payload: String, idempotencyKey: String, ttlHours: Int) async throws -> KeyedCreateResult {
-        try await database.write { connection in
+        defer { changes.changed() }
+        return try await database.write { connection in
             let age = "-\(ttlHours) hours"
             try connection.run(IdempotencySQL.deleteExpired, age)
             if let task = try connection.queryFirst(IdempotencySQL.selectTask, idempotencyKey, map: WebTask.init(row:)) {
                 return .existing(task)
             }
-            guard let task = try connection.queryFirst(WebTaskSQL.insert, type, payload, map: WebTask.init(row:)) else {
-                throw SQLiteError(code: 1, message: "INSERT … RETURNING returned no row", sql: WebTaskSQL.insert)
-            }
+            let task = try connection.insertTask(type: type, payload: payload)
             try connection.run(IdempotencySQL.insert, idempotencyKey, task.id)
             return .created(task)
         }
@@ -58,32 +56,39 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
 
     public func list(_ query: WebTaskQuery) async throws -> [WebTask] {
         try await database.read { connection in
-            try connection.query(
-                WebTaskSQL.selectPage,
-                query.status?.rawValue, query.bound, query.beforeId, query.limit,
-                map: WebTask.init(row:)
-            )
+            let (sql, parameters) = WebTaskSQL.selectPage(query)
+            return try connection.query(sql, parameters, map: WebTask.init(row:))
         }
     }
 
     public func cancel(id: Int64) async throws -> WebTaskCancelResult {
+        defer { changes.changed() }
         // A write runs atomically (in its own savepoint), so no transaction of its own here.
-        try await database.write { connection in
+        return try await database.write { connection in
             try connection.run(WebTaskSQL.cancelPending, id)
             let changed = connection.changes > 0
             guard let task = try connection.queryFirst(WebTaskSQL.selectById, id, map: WebTask.init(row:)) else {
                 return .notFound
             }
-            return changed ? .canceled(task) : .notPending(task)
+            guard changed else { return .notPending(task) }
+            try connection.appendEvent(.taskCanceled, task: task)
+            return .canceled(task)
         }
     }
 
-    public func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> BindStoreResult {
-        try await database.write { connection in
+    public func bind(
+        webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome, observation: ExecutionObservation?
+    ) async throws -> BindStoreResult {
+        defer { changes.changed() }
+        return try await database.write { connection in
             try connection.finishCommand(command)
             try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
             if connection.changes > 0 {
                 try connection.run(WebTaskSQL.touch, webTaskId)
+                try connection.appendEvent(.taskBound, webTaskId: webTaskId)
+                if let observation {
+                    try connection.storeObservation(observation, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .bind)
+                }
             }
             guard let task = try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:)) else {
                 return .notFound
@@ -97,8 +102,19 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
 
 }
 
+extension Connection {
+    /// Inserts a web task and its `task.created` event.
+    func insertTask(type: String, payload: String) throws -> WebTask {
+        guard let task = try queryFirst(WebTaskSQL.insert, type, payload, map: WebTask.init(row:)) else {
+            throw SQLiteError(code: 1, message: "INSERT … RETURNING returned no row", sql: WebTaskSQL.insert)
+        }
+        try appendEvent(.taskCreated, task: task)
+        return task
+    }
+}
+
 extension WebTask {
-    /// Reads the column order every `WebTaskSQL` query returns.
+    /// Reads `WebTaskSQL.columns`.
     init(row: Row) {
         self.init(
             id: row.int64(0),
@@ -107,7 +123,12 @@ extension WebTask {
             status: WebTaskStatus(rawValue: row.string(3)) ?? .pending,
             schedulerTaskId: row.optionalInt64(4),
             createdAt: row.string(5),
-            updatedAt: row.string(6)
+            updatedAt: row.string(6),
+            execution: row.isNull(7) ? nil : ExecutionObservation(
+                status: row.string(7), retryState: row.optionalString(8), attemptCount: row.optionalInt64(9),
+                maxAttempts: row.optionalInt64(10), lastError: row.optionalString(11),
+                schedulerUpdatedAt: row.optionalString(12), observedAt: row.string(13)
+            )
         )
     }
 }

@@ -14,8 +14,10 @@ public protocol WebTaskRepository: Sendable {
     func owner(ofSchedulerTask schedulerTaskId: Int64) async throws -> Int64?
     /// Stores a binding unless the task has one already or the DTP task has another owner, in
     /// the same transaction as the completion of the command that produced it (so a finished,
-    /// successful create always has its binding).
-    func bind(webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome) async throws -> BindStoreResult
+    /// successful create always has its binding) and the DTP's answer as the first observation.
+    func bind(
+        webTaskId: Int64, schedulerTaskId: Int64, origin: BindingOrigin, completing command: CommandOutcome, observation: ExecutionObservation?
+    ) async throws -> BindStoreResult
 }
 
 public enum WebTaskCancelResult: Sendable, Equatable {

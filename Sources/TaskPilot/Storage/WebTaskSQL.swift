@@ -1,16 +1,26 @@
-/// The SQL behind `SQLiteWebTaskRepository`. Every query returns web task columns in
-/// the order `WebTaskRow` reads them: id, type, payload, status, scheduler task id, created, updated.
+import SQLiteDB
+
+/// The SQL behind `SQLiteWebTaskRepository`. Every query that returns web tasks returns
+/// `columns`, in the order `WebTask(row:)` reads them.
 enum WebTaskSQL {
-    static let insert = """
-        INSERT INTO web_tasks (type, payload) VALUES (?, ?)
-        RETURNING id, type, payload, status, NULL, created_at, updated_at
+    /// id, type, payload, status, scheduler task id, created, updated, then the observation:
+    /// status, retry state, attempts, max attempts, last error, DTP's updatedAt, observed at.
+    static let columns = """
+        t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at,
+        o.status, o.retry_state, o.attempt_count, o.max_attempts, o.last_error, o.scheduler_updated_at, o.observed_at
         """
 
-    static let selectById = """
-        SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at
-        FROM web_tasks t LEFT JOIN bindings b ON b.web_task_id = t.id
-        WHERE t.id = ?
+    static let tables = """
+        web_tasks t LEFT JOIN bindings b ON b.web_task_id = t.id
+        LEFT JOIN execution_observations o ON o.web_task_id = t.id
         """
+
+    static let insert = """
+        INSERT INTO web_tasks (type, payload) VALUES (?, ?)
+        RETURNING id, type, payload, status, NULL, created_at, updated_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        """
+
+    static let selectById = "SELECT \(columns) FROM \(tables) WHERE t.id = ?"
 
     /// One row when the task exists: its scheduler task id (NULL when unbound) and, for a
     /// binding that shares its DTP task from before one-owner bindings, the owner.
@@ -25,16 +35,42 @@ enum WebTaskSQL {
         SELECT web_task_id FROM bindings WHERE scheduler_task_id = ? AND owned_by IS NULL
         """
 
-    /// Parameters: status or NULL, bound (1/0) or NULL, id to start below or NULL, limit.
-    static let selectPage = """
-        SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at
-        FROM web_tasks t LEFT JOIN bindings b ON b.web_task_id = t.id
-        WHERE (?1 IS NULL OR t.status = ?1)
-          AND (?2 IS NULL OR (b.web_task_id IS NOT NULL) = ?2)
-          AND (?3 IS NULL OR t.id < ?3)
-        ORDER BY t.id DESC
-        LIMIT ?4
-        """
+    /// One page of `query`, newest first, and its parameters. Only the filters asked for are in
+    /// the SQL, so that SQLite can pick the index that matches them.
+    static func selectPage(_ query: WebTaskQuery) -> (sql: String, parameters: [any SQLiteBindable]) {
+        var conditions: [String] = []
+        var parameters: [any SQLiteBindable] = []
+        if let status = query.status {
+            conditions.append("t.status = ?")
+            parameters.append(status.rawValue)
+        }
+        if let bound = query.bound {
+            conditions.append(bound ? "b.web_task_id IS NOT NULL" : "b.web_task_id IS NULL")
+        }
+        if let type = query.type {
+            conditions.append("t.type = ?")
+            parameters.append(type)
+        }
+        if let statuses = query.executionStatuses {
+            var alternatives: [String] = []
+            let observed = statuses.filter { $0 != "NONE" }
+            if !observed.isEmpty {
+                alternatives.append("o.status IN (\(Array(repeating: "?", count: observed.count).joined(separator: ", ")))")
+                parameters.append(contentsOf: observed as [any SQLiteBindable])
+            }
+            if statuses.contains("NONE") {
+                alternatives.append("o.web_task_id IS NULL")
+            }
+            conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
+        if let beforeId = query.beforeId {
+            conditions.append("t.id < ?")
+            parameters.append(beforeId)
+        }
+        parameters.append(query.limit)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return ("SELECT \(columns) FROM \(tables) \(filter) ORDER BY t.id DESC LIMIT ?", parameters)
+    }
 
     static let cancelPending = """
         UPDATE web_tasks SET status = 'CANCELED', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')

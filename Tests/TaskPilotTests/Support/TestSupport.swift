@@ -28,13 +28,16 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// A configuration for a test: a free port, a database file of its own.
+/// A configuration for a test: a free port, a database file of its own. The watcher is off
+/// unless asked for, so that a test counting DTP calls counts only its own.
 func testConfiguration(
     database: String,
     schedulerURL: String = "http://127.0.0.1:9",
-    timeoutMilliseconds: Int = 2000
+    timeoutMilliseconds: Int = 2000,
+    watch: Bool = false
 ) -> TaskPilotConfiguration {
     var configuration = TaskPilotConfiguration()
+    configuration.watchEnabled = watch
     configuration.port = 0
     configuration.databasePath = database
     configuration.schedulerURL = schedulerURL

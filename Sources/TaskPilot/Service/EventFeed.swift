@@ -1,0 +1,245 @@
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// The change feed behind `GET /api/events`.
+///
+/// The events table is the truth; this keeps the newest events in memory so that a thousand
+/// streams following the feed cost one database read per commit, not one each. A commit that
+/// appended events wakes it (`ChangeSignal`); it reads them once, in id order, and wakes every
+/// waiting stream. A stream further behind than memory reaches reads from the database.
+public final class EventFeed: Service, Sendable {
+    /// What a stream gets next: events after its cursor (only its task's, when it follows one),
+    /// the cursor to go on from, or `reset` when it cannot be brought up to date event by event.
+    public struct Batch: Sendable {
+        public var events: [TaskEvent]
+        public var cursor: Int64
+        public var reset = false
+        /// Nothing came within the heartbeat interval.
+        public var idle = false
+    }
+
+    private struct Waiter {
+        let continuation: CheckedContinuation<Void, Never>
+        let deadline: ContinuousClock.Instant
+    }
+
+    private struct State {
+        /// Every event with an id above `floor` and up to `head`, oldest first.
+        var recent: [TaskEvent] = []
+        var floor: Int64 = 0
+        var head: Int64 = 0
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+        var subscribers = 0
+        var stopped = false
+    }
+
+    private let repository: any TaskEventRepository
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+    private let signal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    let maxSubscribers: Int
+    let heartbeat: Duration
+    private let capacity = 4096
+    static let pageLimit = 500
+
+    public init(repository: any TaskEventRepository, changes: ChangeSignal, maxSubscribers: Int, heartbeat: Duration, logger: Logger) async throws {
+        self.repository = repository
+        self.logger = logger
+        self.maxSubscribers = maxSubscribers
+        self.heartbeat = heartbeat
+        signal = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let head = try await repository.bounds().lastGiven
+        state.withLockedValue { state in
+            state.head = head
+            state.floor = head
+        }
+        changes.onChange { [signal] in signal.continuation.yield() }
+    }
+
+    /// Reads committed events as commits announce them, and wakes streams whose heartbeat is due,
+    /// until graceful shutdown.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await _ in self.signal.stream {
+                        await self.readNewEvents()
+                    }
+                }
+                group.addTask {
+                    while !self.isStopped {
+                        guard (try? await Task.sleep(for: .milliseconds(250))) != nil else { return }
+                        self.wakeDueWaiters()
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Ends every stream and the feed's own loops.
+    public func stop() {
+        let waiters = state.withLockedValue { state -> [Waiter] in
+            state.stopped = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.continuation.resume() }
+        signal.continuation.finish()
+    }
+
+    var isStopped: Bool { state.withLockedValue { $0.stopped } }
+
+    /// Takes a place for one stream, or refuses with a 503 when `maxSubscribers` streams are open.
+    func subscribe() throws(TaskPilotError) {
+        let admitted = state.withLockedValue { state in
+            guard state.subscribers < maxSubscribers else { return false }
+            state.subscribers += 1
+            return true
+        }
+        guard admitted else {
+            throw .unavailable("TaskPilot is serving its limit of \(maxSubscribers) event streams; retry shortly", retryAfterSeconds: 1)
+        }
+    }
+
+    func unsubscribe() {
+        state.withLockedValue { $0.subscribers -= 1 }
+    }
+
+    var subscriberCount: Int { state.withLockedValue { $0.subscribers } }
+
+    /// Where a stream starts: after `requested` when it can resume from there, else (nothing
+    /// asked, or events after it pruned, or an id never given) at the newest event.
+    func start(after requested: Int64?) async throws -> Batch {
+        let head = state.withLockedValue { $0.head }
+        guard let requested else { return Batch(events: [], cursor: head) }
+        let bounds = try await repository.bounds()
+        guard !bounds.cannotResume(after: requested) else {
+            return Batch(events: [], cursor: max(head, bounds.lastGiven), reset: true)
+        }
+        return Batch(events: [], cursor: requested)
+    }
+
+    /// The next events after `cursor`, waiting up to the heartbeat interval for them; nil once
+    /// the feed has stopped. An empty batch means the heartbeat is due.
+    func next(after cursor: Int64, webTaskId: Int64?) async throws -> Batch? {
+        let deadline = ContinuousClock.now + heartbeat
+        while true {
+            let found = state.withLockedValue { state -> (stopped: Bool, inMemory: [TaskEvent]?, caughtUp: Bool) in
+                if state.stopped { return (true, nil, false) }
+                if cursor >= state.head { return (false, nil, true) }
+                guard cursor >= state.floor else { return (false, nil, false) }
+                let start = state.recent.partitioningIndex { $0.id > cursor }
+                return (false, Array(state.recent[start...].prefix(Self.pageLimit)), false)
+            }
+            if found.stopped { return nil }
+            if let events = found.inMemory {
+                let next = events.last?.id ?? cursor
+                return Batch(events: events.filter { webTaskId == nil || $0.webTaskId == webTaskId }, cursor: next)
+            }
+            if !found.caughtUp {
+                return try await readBehind(after: cursor, webTaskId: webTaskId)
+            }
+            guard ContinuousClock.now < deadline else { return Batch(events: [], cursor: cursor, idle: true) }
+            await waitForEvents(after: cursor, until: deadline)
+        }
+    }
+
+    /// A page for clients that cannot stream.
+    func page(after requested: Int64?, webTaskId: Int64?, limit: Int) async throws -> TaskEventPage {
+        let after = requested ?? 0
+        if requested != nil {
+            let bounds = try await repository.bounds()
+            if bounds.cannotResume(after: after) {
+                return TaskEventPage(items: [], nextAfter: bounds.lastGiven, reset: true)
+            }
+        }
+        let events = try await repository.events(after: after, webTaskId: webTaskId, limit: limit)
+        return TaskEventPage(items: events, nextAfter: events.last?.id ?? after, reset: false)
+    }
+
+    /// A stream further behind than memory: from the database, as a page would be.
+    private func readBehind(after cursor: Int64, webTaskId: Int64?) async throws -> Batch {
+        let bounds = try await repository.bounds()
+        guard !bounds.cannotResume(after: cursor) else {
+            return Batch(events: [], cursor: bounds.lastGiven, reset: true)
+        }
+        let events = try await repository.events(after: cursor, webTaskId: webTaskId, limit: Self.pageLimit)
+        // A page of one task's events that is not full has seen every event up to the last id given.
+        let next = events.count == Self.pageLimit || webTaskId == nil ? events.last?.id ?? cursor : max(events.last?.id ?? cursor, bounds.lastGiven)
+        return Batch(events: events, cursor: next)
+    }
+
+    private func readNewEvents() async {
+        while true {
+            let head = state.withLockedValue { $0.head }
+            let events: [TaskEvent]
+            do {
+                events = try await repository.events(after: head, webTaskId: nil, limit: 1000)
+            } catch {
+                logger.warning("could not read new events", metadata: ["error": "\(error)"])
+                return
+            }
+            guard !events.isEmpty else { return }
+            let waiters = state.withLockedValue { state -> [Waiter] in
+                state.recent.append(contentsOf: events)
+                state.head = events[events.count - 1].id
+                if state.recent.count > 2 * capacity {
+                    let dropped = state.recent.count - capacity
+                    state.floor = state.recent[dropped - 1].id
+                    state.recent.removeFirst(dropped)
+                }
+                defer { state.waiters.removeAll(keepingCapacity: true) }
+                return Array(state.waiters.values)
+            }
+            waiters.forEach { $0.continuation.resume() }
+            if events.count < 1000 { return }
+        }
+    }
+
+    private func waitForEvents(after cursor: Int64, until deadline: ContinuousClock.Instant) async {
+        let id = state.withLockedValue { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let waits = state.withLockedValue { state -> Bool in
+                    // Events that came since the caller looked need no waiting for.
+                    guard !state.stopped, !Task.isCancelled, cursor >= state.head else { return false }
+                    state.waiters[id] = Waiter(continuation: continuation, deadline: deadline)
+                    return true
+                }
+                if !waits { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+        }
+    }
+
+    private func wakeDueWaiters() {
+        let now = ContinuousClock.now
+        let due = state.withLockedValue { state -> [Waiter] in
+            let due = state.waiters.filter { $0.value.deadline <= now }
+            for id in due.keys { state.waiters.removeValue(forKey: id) }
+            return Array(due.values)
+        }
+        due.forEach { $0.continuation.resume() }
+    }
+}
+
+extension Array {
+    /// The index of the first element for which `belongs` holds, given that it holds for a suffix.
+    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongs(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}

@@ -1,0 +1,77 @@
+/// The watcher's timetable: each watched execution, when it is next due and at what interval.
+///
+/// A min-heap of due times over the entries. Rescheduling an entry pushes it again with a new
+/// generation; the older heap item is skipped when it surfaces.
+struct WatchSchedule {
+    struct Entry {
+        var schedulerTaskId: Int64
+        var interval: Duration
+        var generation: Int
+    }
+
+    private struct Due {
+        var at: ContinuousClock.Instant
+        var webTaskId: Int64
+        var generation: Int
+    }
+
+    private(set) var entries: [Int64: Entry] = [:]
+    private var heap: [Due] = []
+    private var generations = 0
+
+    var count: Int { entries.count }
+
+    /// Watches `webTaskId` at `interval`, next due at `at`, replacing any earlier timetable for it.
+    mutating func schedule(_ webTaskId: Int64, schedulerTaskId: Int64, interval: Duration, at: ContinuousClock.Instant) {
+        generations += 1
+        entries[webTaskId] = Entry(schedulerTaskId: schedulerTaskId, interval: interval, generation: generations)
+        push(Due(at: at, webTaskId: webTaskId, generation: generations))
+    }
+
+    mutating func remove(_ webTaskId: Int64) {
+        entries.removeValue(forKey: webTaskId)
+    }
+
+    /// The earliest due time, stale heap items dropped on the way.
+    mutating func nextDue() -> ContinuousClock.Instant? {
+        while let first = heap.first {
+            if entries[first.webTaskId]?.generation == first.generation { return first.at }
+            pop()
+        }
+        return nil
+    }
+
+    /// Takes the earliest entry if it is due by `now`; it stays watched until rescheduled or removed.
+    mutating func takeDue(now: ContinuousClock.Instant) -> (webTaskId: Int64, entry: Entry)? {
+        guard let at = nextDue(), at <= now, let first = heap.first, let entry = entries[first.webTaskId] else { return nil }
+        pop()
+        return (first.webTaskId, entry)
+    }
+
+    private mutating func push(_ due: Due) {
+        heap.append(due)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].at < heap[parent].at else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func pop() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].at < heap[smallest].at { smallest = left }
+            if right < heap.count, heap[right].at < heap[smallest].at { smallest = right }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}

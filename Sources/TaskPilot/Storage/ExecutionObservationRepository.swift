@@ -1,0 +1,32 @@
+/// Where observations of executions live, and the watcher's list of what to ask about.
+public protocol ExecutionObservationRepository: Sendable {
+    /// Stores each observation that says something new, in one write; answers how many were stored.
+    func record(_ observations: [ObservedExecution]) async throws -> Int
+    /// Completes a forwarded cancel's command in one write with what came of it: its
+    /// TaskResponse when it was a 200, then an `execution.cancel_forwarded` event when the DTP answered.
+    func finishCancel(_ outcome: CommandOutcome, webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation?) async throws
+    /// Bound executions never observed or last seen in a status that can still change.
+    func unfinished() async throws -> [WatchTarget]
+}
+
+/// One observation on its way to storage.
+public struct ObservedExecution: Sendable, Equatable {
+    public var webTaskId: Int64
+    public var schedulerTaskId: Int64
+    public var observation: ExecutionObservation
+    public var source: ObservationSource
+
+    public init(webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation, source: ObservationSource) {
+        self.webTaskId = webTaskId
+        self.schedulerTaskId = schedulerTaskId
+        self.observation = observation
+        self.source = source
+    }
+}
+
+/// A bound execution the watcher asks the DTP about, with its last observed status if any.
+public struct WatchTarget: Sendable, Equatable {
+    public var webTaskId: Int64
+    public var schedulerTaskId: Int64
+    public var status: String?
+}

@@ -1,0 +1,46 @@
+import SQLiteDB
+
+/// `ExecutionObservationRepository` on SQLite.
+public struct SQLiteExecutionObservationRepository: ExecutionObservationRepository {
+    let database: Database
+    let changes: ChangeSignal
+
+    public init(database: Database, changes: ChangeSignal = ChangeSignal()) {
+        self.database = database
+        self.changes = changes
+    }
+
+    public func record(_ observations: [ObservedExecution]) async throws -> Int {
+        defer { changes.changed() }
+        return try await database.write { connection in
+            try observations.reduce(0) { stored, item in
+                let changed = try connection.storeObservation(
+                    item.observation, webTaskId: item.webTaskId, schedulerTaskId: item.schedulerTaskId, source: item.source
+                )
+                return stored + (changed ? 1 : 0)
+            }
+        }
+    }
+
+    public func finishCancel(_ outcome: CommandOutcome, webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation?) async throws {
+        defer { changes.changed() }
+        try await database.write { connection in
+            try connection.finishCommand(outcome)
+            // The observation first, so that the event's task shows what the DTP answered.
+            if let observation {
+                try connection.storeObservation(observation, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .cancel)
+            }
+            if let status = outcome.httpStatus {
+                try connection.appendEvent(.executionCancelForwarded, webTaskId: webTaskId, schedulerStatus: status, schedulerMessage: outcome.message)
+            }
+        }
+    }
+
+    public func unfinished() async throws -> [WatchTarget] {
+        try await database.read { connection in
+            try connection.query(ObservationSQL.selectUnfinished) { row in
+                WatchTarget(webTaskId: row.int64(0), schedulerTaskId: row.int64(1), status: row.optionalString(2))
+            }
+        }
+    }
+}
