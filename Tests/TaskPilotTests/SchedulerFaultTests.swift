@@ -28,8 +28,9 @@ import Testing
             configure(&configuration)
             try await withTaskPilot(configuration) { client in
                 let id = try await client.createTask()
-                let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
-                #expect(bound.object[int: "schedulerTaskId"] == 1, "\(bound.text)")
+                // With a short timeout a bind can time out on a loaded machine: retried, it binds
+                // the DTP task the first try created or a later one.
+                #expect(try await eventually { try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok })
                 try await body(fake, client, url)
                 fake.fault = nil
                 #expect(try await client.send(.get, "/api/health").status == .ok, "still serving")

@@ -31,6 +31,9 @@ final class FakeScheduler: Sendable {
         var createsInFlight = 0
         var maxConcurrentCreates = 0
         var requests = 0
+        var gets: [Int64: Int] = [:]
+        var getsInFlight = 0
+        var maxConcurrentGets = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -50,6 +53,11 @@ final class FakeScheduler: Sendable {
     /// The most creates the double was handling at one moment.
     var maxConcurrentCreates: Int { state.withLockedValue { $0.maxConcurrentCreates } }
     var requests: Int { state.withLockedValue { $0.requests } }
+    /// `GET /tasks/{id}` calls for one task, answered or not.
+    func gets(_ id: Int64) -> Int { state.withLockedValue { $0.gets[id] ?? 0 } }
+    var allGets: Int { state.withLockedValue { $0.gets.values.reduce(0, +) } }
+    /// The most lookups the double was handling at one moment.
+    var maxConcurrentGets: Int { state.withLockedValue { $0.maxConcurrentGets } }
 
     /// Moves a task on, as the DTP's worker would.
     func setStatus(_ id: Int64, _ status: String) {
@@ -100,6 +108,16 @@ final class FakeScheduler: Sendable {
     }
 
     private func lookup(_ context: BasicRequestContext, cancel: Bool) async throws -> Response {
+        if !cancel, let id = context.parameters.get("id").flatMap({ Int64($0) }) {
+            state.withLockedValue { state in
+                state.gets[id, default: 0] += 1
+                state.getsInFlight += 1
+                state.maxConcurrentGets = max(state.maxConcurrentGets, state.getsInFlight)
+            }
+        }
+        defer {
+            if !cancel { state.withLockedValue { $0.getsInFlight = max(0, $0.getsInFlight - 1) } }
+        }
         if let response = try await faultResponse() { return response }
         guard let text = context.parameters.get("id"), let id = Int64(text) else {
             return Self.frameworkError(.badRequest, path: cancel ? "/tasks/\(context.parameters.get("id") ?? "")/cancel" : "/tasks/\(context.parameters.get("id") ?? "")")
