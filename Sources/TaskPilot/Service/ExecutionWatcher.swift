@@ -77,7 +77,7 @@ public final class ExecutionWatcher: Service, Sendable {
                 )
             }
         }
-        logger.info("watcher started", metadata: ["watching": "\(targets.count)"])
+        logger.debug("watcher started", metadata: ["watching": "\(targets.count)"])
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
