@@ -37,8 +37,32 @@ enum WebTaskSQL {
 
     /// One page of `query`, newest first, and its parameters. Only the filters asked for are in
     /// the SQL, so that SQLite can pick the index that matches them.
+    ///
+    /// An `executionStatus` filter reads one index range per status, each newest first and
+    /// limited to the page, and merges them: one page costs a page per status, never a sort of
+    /// every task in a common status.
     static func selectPage(_ query: WebTaskQuery) -> (sql: String, parameters: [any SQLiteBindable]) {
-        var conditions: [String] = []
+        guard let statuses = query.executionStatuses else {
+            let (filter, parameters) = conditions(query, beforeColumn: "t.id")
+            return ("SELECT \(columns) FROM \(tables) \(filter) ORDER BY t.id DESC LIMIT ?", parameters + [query.limit])
+        }
+        var arms: [String] = []
+        var parameters: [any SQLiteBindable] = []
+        for status in statuses {
+            let never = status == "NONE"
+            let (filter, armParameters) = conditions(
+                query, beforeColumn: never ? "t.id" : "o.web_task_id", extra: never ? "o.web_task_id IS NULL" : "o.status = ?"
+            )
+            arms.append("SELECT * FROM (SELECT \(columns) FROM \(tables) \(filter) ORDER BY \(never ? "t.id" : "o.web_task_id") DESC LIMIT ?)")
+            parameters += (never ? [] : [status]) + armParameters + [query.limit]
+        }
+        return (arms.joined(separator: " UNION ALL ") + " ORDER BY 1 DESC LIMIT ?", parameters + [query.limit])
+    }
+
+    /// The WHERE clause of `query`'s filters other than `executionStatus`; `extra` comes first,
+    /// and its parameter (if any) is the caller's to put before the ones answered here.
+    private static func conditions(_ query: WebTaskQuery, beforeColumn: String, extra: String? = nil) -> (String, [any SQLiteBindable]) {
+        var conditions = extra.map { [$0] } ?? []
         var parameters: [any SQLiteBindable] = []
         if let status = query.status {
             conditions.append("t.status = ?")
@@ -51,25 +75,11 @@ enum WebTaskSQL {
             conditions.append("t.type = ?")
             parameters.append(type)
         }
-        if let statuses = query.executionStatuses {
-            var alternatives: [String] = []
-            let observed = statuses.filter { $0 != "NONE" }
-            if !observed.isEmpty {
-                alternatives.append("o.status IN (\(Array(repeating: "?", count: observed.count).joined(separator: ", ")))")
-                parameters.append(contentsOf: observed as [any SQLiteBindable])
-            }
-            if statuses.contains("NONE") {
-                alternatives.append("o.web_task_id IS NULL")
-            }
-            conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
-        }
         if let beforeId = query.beforeId {
-            conditions.append("t.id < ?")
+            conditions.append("\(beforeColumn) < ?")
             parameters.append(beforeId)
         }
-        parameters.append(query.limit)
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return ("SELECT \(columns) FROM \(tables) \(filter) ORDER BY t.id DESC LIMIT ?", parameters)
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), parameters)
     }
 
     static let cancelPending = """
