@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import SQLiteDB
 import TaskPilot
 import Testing
@@ -107,8 +108,13 @@ import Testing
         let started = ContinuousClock.now
         let reader = try await withTaskPilot(testConfiguration(database: folder.path("shutdown.sqlite"))) { client in
             let port = client.port
-            let reader = Task { try await readEventStream(port: port, timeout: .seconds(20)) { _, _ in false } }
-            try await Task.sleep(for: .milliseconds(300))
+            let open = NIOLockedValueBox(false)
+            let reader = Task {
+                try await readEventStream(port: port, timeout: .seconds(20), connected: { open.withLockedValue { $0 = true } }) { _, _ in false }
+            }
+            while !open.withLockedValue({ $0 }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             return reader
         }
         let (status, _, comments) = try await reader.value

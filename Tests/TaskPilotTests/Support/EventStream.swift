@@ -22,6 +22,7 @@ func readEventStream(
     query: String = "",
     headers: [(String, String)] = [],
     timeout: Duration = .seconds(5),
+    connected: @escaping @Sendable () -> Void = {},
     until: @escaping @Sendable ([ReceivedEvent], [String]) -> Bool
 ) async throws -> (status: Int, events: [ReceivedEvent], comments: [String]) {
     let port = try #require(port)
@@ -33,6 +34,7 @@ func readEventStream(
     do {
         let response = try await http.execute(request, timeout: .seconds(30))
         status = Int(response.status.code)
+        connected()
         if status == 200 {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await Task.sleep(for: timeout) }
