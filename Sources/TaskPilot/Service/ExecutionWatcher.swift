@@ -60,25 +60,9 @@ public final class ExecutionWatcher: Service, Sendable {
     var watched: Int { state.withLockedValue { $0.schedule.count } }
 
     public func run() async throws {
-        let targets: [WatchTarget]
-        do {
-            targets = try await repository.unfinished()
-        } catch {
-            logger.error("watcher cannot read bound executions; not watching", metadata: ["error": "\(error)"])
-            return
-        }
-        let now = ContinuousClock.now
-        state.withLockedValue { state in
-            for target in targets where state.schedule.entries[target.webTaskId] == nil {
-                // Spread over the first interval, so that a restart does not ask about all at once.
-                state.schedule.schedule(
-                    target.webTaskId, schedulerTaskId: target.schedulerTaskId, interval: settings.minInterval,
-                    at: now + settings.minInterval * Double.random(in: 0..<1)
-                )
-            }
-        }
-        logger.debug("watcher started", metadata: ["watching": "\(targets.count)"])
         await cancelWhenGracefulShutdown {
+            guard let watching = await self.loadUnfinished() else { return }
+            self.logger.debug("watcher started", metadata: ["watching": "\(watching)"])
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     while let next = self.nextPoll() {
@@ -88,6 +72,36 @@ public final class ExecutionWatcher: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// Reads what to watch in slices, so that reads of user requests get the reader between
+    /// them; answers how many, or nil when the database cannot be read.
+    private func loadUnfinished() async -> Int? {
+        var after: Int64 = 0
+        var count = 0
+        while !Task.isCancelled {
+            let targets: [WatchTarget]
+            do {
+                targets = try await repository.unfinished(after: after, limit: 5000)
+            } catch {
+                logger.error("watcher cannot read bound executions; not watching", metadata: ["error": "\(error)"])
+                return nil
+            }
+            let now = ContinuousClock.now
+            state.withLockedValue { state in
+                for target in targets where state.schedule.entries[target.webTaskId] == nil {
+                    // Spread over the first interval, so that a restart does not ask about all at once.
+                    state.schedule.schedule(
+                        target.webTaskId, schedulerTaskId: target.schedulerTaskId, interval: settings.minInterval,
+                        at: now + settings.minInterval * Double.random(in: 0..<1)
+                    )
+                }
+            }
+            count += targets.count
+            guard let last = targets.last, targets.count == 5000 else { break }
+            after = last.webTaskId
+        }
+        return count
     }
 
     /// A new binding, or an observation that says something new from any source: a final status

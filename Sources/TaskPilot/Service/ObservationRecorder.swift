@@ -21,7 +21,12 @@ public final class ObservationRecorder: Service, Sendable {
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
     private let seen: FingerprintCache
-    private let listeners = NIOLockedValueBox<[@Sendable (WatchTarget) -> Void]>([])
+    /// Each closure in a struct, as `ChangeSignal` explains.
+    private struct Listener {
+        let call: @Sendable (WatchTarget) -> Void
+    }
+
+    private let listeners = NIOLockedValueBox<[Listener]>([])
 
     public init(repository: any ExecutionObservationRepository, logger: Logger, cacheSlots: Int = 1 << 16) {
         self.repository = repository
@@ -31,7 +36,7 @@ public final class ObservationRecorder: Service, Sendable {
 
     /// Calls `listener` with every new binding and every observation that says something new.
     func onObservation(_ listener: @escaping @Sendable (WatchTarget) -> Void) {
-        listeners.withLockedValue { $0.append(listener) }
+        listeners.withLockedValue { $0.append(Listener(call: listener)) }
     }
 
     /// Keeps a 200 TaskResponse to store; answers the observation when it says something new.
@@ -65,7 +70,7 @@ public final class ObservationRecorder: Service, Sendable {
     /// Tells the listeners of a binding or observation that the caller has stored.
     func announce(_ target: WatchTarget) {
         for listener in listeners.withLockedValue({ $0 }) {
-            listener(target)
+            listener.call(target)
         }
     }
 

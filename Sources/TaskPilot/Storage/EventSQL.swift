@@ -48,10 +48,14 @@ enum ObservationSQL {
 
     /// Bound executions the watcher still asks about: never observed, or last seen in a status
     /// that can still change. Only each DTP task's owner, so a shared one is asked about once.
+    /// Parameters: the web task id to start after, and how many.
     static let selectUnfinished = """
         SELECT b.web_task_id, b.scheduler_task_id, o.status, o.scheduler_updated_at
         FROM bindings b LEFT JOIN execution_observations o ON o.web_task_id = b.web_task_id
         WHERE b.owned_by IS NULL
           AND (o.status IS NULL OR o.status NOT IN (\(ExecutionObservation.finalStatuses.sorted().map { "'\($0)'" }.joined(separator: ", "))))
+          AND b.web_task_id > ?
+        ORDER BY b.web_task_id
+        LIMIT ?
         """
 }

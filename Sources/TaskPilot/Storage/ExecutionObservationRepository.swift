@@ -5,8 +5,9 @@ public protocol ExecutionObservationRepository: Sendable {
     /// Completes a forwarded cancel's command in one write with what came of it: its
     /// TaskResponse when it was a 200, then an `execution.cancel_forwarded` event when the DTP answered.
     func finishCancel(_ outcome: CommandOutcome, webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation?) async throws
-    /// Bound executions never observed or last seen in a status that can still change.
-    func unfinished() async throws -> [WatchTarget]
+    /// Up to `limit` bound executions never observed or last seen in a status that can still
+    /// change, with web task ids above `after`, in id order.
+    func unfinished(after: Int64, limit: Int) async throws -> [WatchTarget]
 }
 
 /// One observation on its way to storage.

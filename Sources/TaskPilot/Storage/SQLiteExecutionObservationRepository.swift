@@ -36,9 +36,9 @@ public struct SQLiteExecutionObservationRepository: ExecutionObservationReposito
         }
     }
 
-    public func unfinished() async throws -> [WatchTarget] {
+    public func unfinished(after: Int64, limit: Int) async throws -> [WatchTarget] {
         try await database.read { connection in
-            try connection.query(ObservationSQL.selectUnfinished) { row in
+            try connection.query(ObservationSQL.selectUnfinished, [after, limit]) { row in
                 WatchTarget(webTaskId: row.int64(0), schedulerTaskId: row.int64(1), status: row.optionalString(2))
             }
         }
