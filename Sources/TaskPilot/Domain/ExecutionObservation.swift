@@ -24,8 +24,6 @@ public struct ExecutionObservation: Sendable, Equatable {
     /// Every status the list filter accepts: the DTP contract's, NOT_FOUND, and NONE (never observed).
     public static let filterableStatuses = ["PENDING", "ENQUEUED", "PROCESSING", "SUCCEEDED", "FAILED", "DEAD", "CANCELED", notFound, "NONE"]
 
-    public var isFinal: Bool { Self.finalStatuses.contains(status) }
-
     /// The fields of a DTP TaskResponse, or nil when `body` is not one for `schedulerTaskId`
     /// (then nothing is recorded: TaskPilot passes such an answer on but does not read it).
     public init?(taskResponse body: ByteBuffer, schedulerTaskId: Int64, observedAt: String) {

@@ -109,8 +109,6 @@ public final class EventFeed: Service, Sendable {
         state.withLockedValue { $0.subscribers -= 1 }
     }
 
-    var subscriberCount: Int { state.withLockedValue { $0.subscribers } }
-
     /// Where a stream starts: after `requested` when it can resume from there, else (nothing
     /// asked, or events after it pruned, or an id never given) at the newest event.
     func start(after requested: Int64?) async throws -> Batch {

@@ -56,9 +56,6 @@ public final class ExecutionWatcher: Service, Sendable {
         recorder.onObservation { [weak self] item in self?.observed(item) }
     }
 
-    /// Executions being watched.
-    var watched: Int { state.withLockedValue { $0.schedule.count } }
-
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             guard let watching = await self.loadUnfinished() else { return }

@@ -19,8 +19,6 @@ struct WatchSchedule {
     private var heap: [Due] = []
     private var generations = 0
 
-    var count: Int { entries.count }
-
     /// Watches `webTaskId` at `interval`, next due at `at`, replacing any earlier timetable for it.
     mutating func schedule(_ webTaskId: Int64, schedulerTaskId: Int64, interval: Duration, at: ContinuousClock.Instant) {
         generations += 1

@@ -20,8 +20,6 @@ enum EventSQL {
     /// time order, so ids and times rise together.
     static let firstAtOrAfter = "SELECT id FROM events WHERE at >= ? ORDER BY id LIMIT 1"
 
-    static let lastId = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)"
-
     /// Deletes a bounded slice, so that pruning never holds the writer for long.
     static let deleteBefore = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)"
 }
