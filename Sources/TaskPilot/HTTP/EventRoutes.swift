@@ -63,6 +63,9 @@ struct EventRoutes<Context: RequestContext>: Sendable {
                     buffer.writeString(SSEFrame.event(event))
                 }
                 try await writer.write(buffer)
+                // What comes meanwhile goes out in the next write: a thousand streams woken for
+                // every commit would spend the CPU on wake-ups, not on events.
+                try await Task.sleep(for: EventFeed.batchWindow)
             }
         }
     }

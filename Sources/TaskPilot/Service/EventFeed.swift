@@ -43,6 +43,8 @@ public final class EventFeed: Service, Sendable {
     let heartbeat: Duration
     private let capacity = 4096
     static let pageLimit = 500
+    /// How long a stream gathers events after a write before it writes again.
+    static let batchWindow = Duration.milliseconds(20)
 
     public init(repository: any TaskEventRepository, changes: ChangeSignal, maxSubscribers: Int, heartbeat: Duration, logger: Logger) async throws {
         self.repository = repository
