@@ -35,6 +35,10 @@ import Testing
                 #expect(bound["webTaskId"] as? Int == Int(id))
                 #expect((bound["task"] as? [String: Any])?["schedulerTaskId"] as? Int == 1)
                 #expect(topLevelKeys(events[1].data) == ["id", "type", "webTaskId", "at", "task"])
+                #expect((bound["task"] as? [String: Any])?["execution"] is NSNull, "bound, not yet observed")
+                let first = events[2].object["task"] as? [String: Any]
+                #expect((first?["execution"] as? [String: Any])?["status"] as? String == "PENDING", "the bind's answer, the first observation")
+                #expect(first?["updatedAt"] as? String == (bound["task"] as? [String: Any])?["updatedAt"] as? String)
                 let changed = events[3].object["task"] as? [String: Any]
                 #expect((changed?["execution"] as? [String: Any])?["status"] as? String == "SUCCEEDED", "the task as of the event")
                 let forwarded = events[4].object

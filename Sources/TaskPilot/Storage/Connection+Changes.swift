@@ -27,15 +27,20 @@ extension Connection {
             )
         }
         if let previous, previous.saysSame(as: observation) { return false }
-        try run(
-            ObservationSQL.upsert, webTaskId, schedulerTaskId, observation.status, observation.retryState,
-            observation.attemptCount, observation.maxAttempts, observation.lastError, observation.schedulerUpdatedAt,
-            observation.observedAt, source.rawValue
-        )
+        try writeObservation(observation, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: source)
         guard changes > 0 else { return false }
         if previous?.status != observation.status {
             try appendEvent(.executionChanged, webTaskId: webTaskId)
         }
         return true
+    }
+
+    /// The upsert alone: `changes` tells whether it stored (an answer dated earlier does not).
+    func writeObservation(_ observation: ExecutionObservation, webTaskId: Int64, schedulerTaskId: Int64, source: ObservationSource) throws {
+        try run(
+            ObservationSQL.upsert, webTaskId, schedulerTaskId, observation.status, observation.retryState,
+            observation.attemptCount, observation.maxAttempts, observation.lastError, observation.schedulerUpdatedAt,
+            observation.observedAt, source.rawValue
+        )
     }
 }

@@ -85,10 +85,18 @@ public struct SQLiteWebTaskRepository: WebTaskRepository {
             try connection.run(WebTaskSQL.insertBinding, webTaskId, schedulerTaskId, origin.rawValue)
             if connection.changes > 0 {
                 try connection.run(WebTaskSQL.touch, webTaskId)
-                try connection.appendEvent(.taskBound, webTaskId: webTaskId)
-                if let observation {
-                    try connection.storeObservation(observation, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .bind)
+                guard var task = try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:)) else {
+                    return .notFound
                 }
+                try connection.appendEvent(.taskBound, task: task)
+                // A task bound just now has no observation: this one is its first, so a change
+                // of status, and the task as read plus it is the task as stored.
+                if let observation {
+                    try connection.writeObservation(observation, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, source: .bind)
+                    task.execution = observation
+                    try connection.appendEvent(.executionChanged, task: task)
+                }
+                return .bound(task)
             }
             guard let task = try connection.queryFirst(WebTaskSQL.selectById, webTaskId, map: WebTask.init(row:)) else {
                 return .notFound
