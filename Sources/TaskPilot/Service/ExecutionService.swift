@@ -105,13 +105,8 @@ public struct ExecutionService: Sendable {
             try await commandLog.finish(outcome)
             return .rejected(answer)
         }
-        let observed = recorder.heard(answer, webTaskId: task.id, schedulerTaskId: schedulerTaskId, source: .bind)
-        switch try await repository.bind(
-            webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: .attached, completing: outcome, observation: observed?.observation
-        ) {
-        case .bound(let task):
-            recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: schedulerTaskId, status: observed?.observation.status))
-            return .bound(task)
+        switch try await storeBinding(task, to: schedulerTaskId, origin: .attached, answer: answer, completing: outcome) {
+        case .bound(let task): return .bound(task)
         case .ownedBy(let owner): throw Self.alreadyOwned(schedulerTaskId, by: owner)
         case .notFound: throw TaskPilotError.taskNotFound(task.id)
         }
@@ -126,12 +121,8 @@ public struct ExecutionService: Sendable {
             try await commandLog.finish(outcome)
             return .rejected(answer)
         case .created(let id, let answer):
-            let observed = recorder.heard(answer, webTaskId: task.id, schedulerTaskId: id, source: .bind)
-            switch try await repository.bind(
-                webTaskId: task.id, schedulerTaskId: id, origin: .created, completing: outcome, observation: observed?.observation
-            ) {
+            switch try await storeBinding(task, to: id, origin: .created, answer: answer, completing: outcome) {
             case .bound(let task):
-                recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: id, status: observed?.observation.status))
                 return .bound(task)
             case .ownedBy(let owner):
                 // A DTP that hands out an id it gave before has lost its own records.
@@ -140,6 +131,21 @@ public struct ExecutionService: Sendable {
                 throw TaskPilotError.taskNotFound(task.id)
             }
         }
+    }
+
+    /// Stores the binding with the DTP's answer as its first observation, and tells the watcher
+    /// about a binding that holds.
+    private func storeBinding(
+        _ task: WebTask, to schedulerTaskId: Int64, origin: BindingOrigin, answer: SchedulerAnswer, completing outcome: CommandOutcome
+    ) async throws -> BindStoreResult {
+        let observed = recorder.heard(answer, webTaskId: task.id, schedulerTaskId: schedulerTaskId, source: .bind)
+        let result = try await repository.bind(
+            webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: origin, completing: outcome, observation: observed?.observation
+        )
+        if case .bound = result {
+            recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: schedulerTaskId, status: observed?.observation.status))
+        }
+        return result
     }
 
     static func alreadyOwned(_ schedulerTaskId: Int64, by owner: Int64) -> TaskPilotError {
