@@ -16,11 +16,18 @@ public final class Database: Sendable {
         /// Holds an exclusive lock on the file while open, so that a second process refuses to
         /// open it (`DatabaseLockedError`).
         public var exclusive: Bool
+        /// Told after each group commit, on the writer's thread: how many writes it carried and
+        /// how long it took. Keep it short; the next group waits for it.
+        public var onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)?
 
-        public init(readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000, exclusive: Bool = true) {
+        public init(
+            readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000, exclusive: Bool = true,
+            onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil
+        ) {
             self.readerCount = readerCount
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.exclusive = exclusive
+            self.onCommit = onCommit
         }
     }
 
@@ -70,9 +77,14 @@ public final class Database: Sendable {
             throw DatabaseOpenError(path: path, cause: error)
         }
         processLock = lock
+        let onCommit = options.onCommit
         writer = Lane(
             connection: writerConnection,
-            drain: { batch, connection in connection.commitGroup(batch) },
+            drain: { batch, connection in
+                let started = ContinuousClock.now
+                connection.commitGroup(batch)
+                onCommit?(batch.count, .now - started)
+            },
             refuse: { batch in batch.forEach { $0.finish(groupError: closedError) } }
         )
         readers = readerConnections.map { connection in

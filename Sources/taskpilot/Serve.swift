@@ -25,10 +25,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration = try await database.load(adding: service.flags)
         configuration.allowUnauthenticated = allowUnauthenticated
+        Self.bootstrapLogging(configuration)
         let logger = Logger(label: "taskpilot")
+        let lifecycle = ServerLifecycle()
         let application: any Service
         do {
-            application = try await buildApplication(configuration, logger: logger)
+            application = try await buildApplication(configuration, logger: logger, lifecycle: lifecycle)
         } catch let error as MigrationError {
             exitWithLine("taskpilot: \(error)")
         } catch let error as StartupError {
@@ -60,6 +62,10 @@ struct Serve: AsyncParsableCommand {
             service: ListeningService(server: application, host: configuration.host, port: configuration.port),
             failureTerminationBehavior: .gracefullyShutdownGroup
         ))
+        // Last, so that the group shuts it down first: the server keeps answering while it drains.
+        services.append(.init(service: ShutdownDrain(
+            lifecycle: lifecycle, drainMilliseconds: configuration.shutdownDrainMilliseconds, logger: logger
+        )))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -69,6 +75,20 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
         } catch let failure as ListenFailure {
             exitWithLine("taskpilot: \(failure)")
+        }
+    }
+
+    /// `log.level` and `log.format` for every logger in the process, the libraries' included.
+    static func bootstrapLogging(_ configuration: TaskPilotConfiguration) {
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let json = configuration.logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            if json {
+                return JSONLogHandler(label: label, level: level)
+            }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
     }
 }

@@ -79,6 +79,24 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: .setting("File with one API token a line", key: "auth.tokenFile"))
     var apiTokenFile: String?
 
+    @Option(help: .setting("Whether /metrics exists and metrics are recorded (true or false)", key: "metrics.enabled"))
+    var metricsEnabled: String?
+
+    @Option(help: .setting("Whether /metrics answers without a token when tokens are configured (true or false)", key: "metrics.public"))
+    var metricsPublic: String?
+
+    @Option(help: .setting("Lowest level logged: trace, debug, info, notice, warning, error or critical", key: "log.level"))
+    var logLevel: String?
+
+    @Option(help: .setting("Log format: text or json (one object a line)", key: "log.format"))
+    var logFormat: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: .setting("After SIGTERM, milliseconds to stay up answering, not ready, before refusing connections", key: "shutdown.drainMs")
+    )
+    var shutdownDrainMs: String?
+
     /// The values given, keyed by configuration key.
     var flags: [String: String] {
         let flags: [String: String?] = [
@@ -105,6 +123,11 @@ struct ServiceOptions: ParsableArguments {
             "events.heartbeatMs": eventsHeartbeatMs,
             "http.corsOrigins": corsOrigins,
             "auth.tokenFile": apiTokenFile,
+            "metrics.enabled": metricsEnabled,
+            "metrics.public": metricsPublic,
+            "log.level": logLevel,
+            "log.format": logFormat,
+            "shutdown.drainMs": shutdownDrainMs,
         ]
         return flags.compactMapValues { $0 }
     }

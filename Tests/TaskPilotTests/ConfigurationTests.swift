@@ -92,7 +92,7 @@ import Testing
     @Test(arguments: [
         (
             #"{"schedular": {"url": "http://dtp:8080"}}"#,
-            "schedular: unknown key in FILE; known keys are auth, db, events, http, idempotency, scheduler, watch"
+            "schedular: unknown key in FILE; known keys are auth, db, events, http, idempotency, log, metrics, scheduler, shutdown, watch"
         ),
         (
             #"{"http": {"prot": 8081}}"#,

@@ -6,13 +6,20 @@ import SQLiteDB
 
 /// Builds the TaskPilot service on `configuration`: opens and migrates the database, creates
 /// the scheduler gateway and wires the routes. The database and the HTTP client close when
-/// the application shuts down.
+/// the application shuts down. `lifecycle` is shared with `ShutdownDrain`, which a process
+/// runs beside the application to drain before the server stops.
 public func buildApplication(
     _ configuration: TaskPilotConfiguration,
-    logger: Logger = Logger(label: "taskpilot")
+    logger: Logger = Logger(label: "taskpilot"),
+    lifecycle: ServerLifecycle = ServerLifecycle()
 ) async throws -> some ApplicationProtocol {
     try configuration.requireTokensWhenExposed()
-    let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
+    let metrics = TaskPilotMetrics(enabled: configuration.metricsEnabled)
+    var onCommit: (@Sendable (Int, Duration) -> Void)?
+    if metrics.enabled {
+        onCommit = { metrics.recordCommit(writes: $0, duration: $1) }
+    }
+    let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath, onCommit: onCommit)
     if !applied.isEmpty {
         logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
     }
@@ -22,7 +29,9 @@ public func buildApplication(
         maxInFlight: configuration.schedulerMaxInFlight,
         maxQueued: configuration.schedulerMaxQueued,
         queueTimeoutMilliseconds: configuration.schedulerQueueTimeoutMilliseconds,
-        maxResponseBytes: configuration.schedulerMaxResponseBytes
+        maxResponseBytes: configuration.schedulerMaxResponseBytes,
+        metrics: metrics,
+        logger: logger
     )
     let changes = ChangeSignal()
     let repository = SQLiteWebTaskRepository(database: database, changes: changes)
@@ -36,6 +45,9 @@ public func buildApplication(
     let router = buildRouter(
         configuration: configuration,
         database: database,
+        lifecycle: lifecycle,
+        metrics: metrics,
+        reachability: gateway.reachability,
         webTasks: WebTaskService(repository: repository),
         executions: ExecutionService(
             repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway,
@@ -49,14 +61,27 @@ public func buildApplication(
     )
     var application = Application(
         router: router,
-        server: .http1ClosingNonPersistent(configuration: .init(
-            idleTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
-            httpDecoderConfiguration: headerLimit
-        )),
+        server: .http1ClosingNonPersistent(
+            configuration: .init(idleTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)), httpDecoderConfiguration: headerLimit),
+            lifecycle: lifecycle
+        ),
         // A burst of new connections (a restart behind a load balancer, 1,024 clients at once) must not
         // overflow the accept queue: dropped SYNs are retried only after a second. The kernel caps
         // the backlog at net.core.somaxconn.
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPilot", backlog: 4096),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            lifecycle.listening(on: port)
+            logger.info("TaskPilot \(TaskPilotVersion.current) listening", metadata: [
+                "address": "\(configuration.host):\(port)",
+                "db": "\(configuration.databasePath)",
+                "scheduler": "\(configuration.schedulerURL)",
+                "auth": "\(configuration.apiTokens.isEmpty ? "off" : "on")",
+                "cors": "\(configuration.corsOrigins.isEmpty ? "none" : configuration.corsOrigins.joined(separator: ","))",
+                "metrics": "\(configuration.metricsEnabled ? (configuration.metricsPublic ? "on, public" : "on") : "off")",
+                "watch": "\(configuration.watchEnabled ? "on" : "off")",
+            ])
+        },
         logger: logger
     )
     // The application shuts its services down after the HTTP server, last added first, so
@@ -68,17 +93,25 @@ public func buildApplication(
         baseURL: configuration.schedulerURL,
         timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
         maxInFlight: configuration.watchMaxInFlight,
-        maxResponseBytes: configuration.schedulerMaxResponseBytes
+        maxResponseBytes: configuration.schedulerMaxResponseBytes,
+        forWatcher: true,
+        metrics: metrics,
+        logger: logger
     ) : nil
     application.addServices(ClosureService {
         try? await gracefulShutdown()
         try await gateway.shutdown()
         try await watchGateway?.shutdown()
         try await database.close()
+        logger.info("shutdown finished: requests answered, database closed")
     })
     application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
+    metrics.observe(database: database)
+    metrics.observe(gateway: gateway, pool: "requests")
+    metrics.observe(feed: feed)
     if let watchGateway {
-        application.addServices(ExecutionWatcher(
+        metrics.observe(gateway: watchGateway, pool: "watcher")
+        let watcher = ExecutionWatcher(
             gateway: watchGateway, repository: observations, recorder: recorder,
             settings: .init(
                 minInterval: .milliseconds(configuration.watchMinIntervalMilliseconds),
@@ -87,7 +120,9 @@ public func buildApplication(
                 maxPerSecond: configuration.watchMaxPerSecond
             ),
             logger: logger
-        ))
+        )
+        metrics.observe(watcher: watcher)
+        application.addServices(watcher)
     }
     return application
 }
@@ -95,19 +130,27 @@ public func buildApplication(
 func buildRouter(
     configuration: TaskPilotConfiguration,
     database: Database,
+    lifecycle: ServerLifecycle,
+    metrics: TaskPilotMetrics,
+    reachability: SchedulerReachability,
     webTasks: WebTaskService,
     executions: ExecutionService,
     feed: EventFeed
 ) -> Router<BasicRequestContext> {
     // HEAD on every GET route answers as GET would, without the body (RFC 9110 § 9.3.2).
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
-    // Outermost first: CORS wraps everything, error answers included, and answers preflights
-    // before auth asks for a token; errors become JSON before CORS sees them.
+    // Outermost first: telemetry sees every final answer and gives each request its id; CORS
+    // wraps everything, error answers included, and answers preflights before auth asks for a
+    // token; errors become JSON before CORS sees them.
+    router.add(middleware: RequestTelemetryMiddleware(metrics: metrics, lifecycle: lifecycle))
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
-    router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
+    router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens, metricsPublic: configuration.metricsPublic))
+    if metrics.enabled {
+        MetricsRoutes(metrics: metrics).add(to: router)
+    }
     let api = router.group("api")
-    HealthRoutes(database: database).add(to: api)
+    HealthRoutes(database: database, lifecycle: lifecycle, scheduler: reachability).add(to: api)
     OpenAPIRoutes().add(to: api)
     EventRoutes(feed: feed, maxPageSize: configuration.maxPageSize).add(to: api)
     // On the routes only, so that an unknown path or method is still a 404 or 405.

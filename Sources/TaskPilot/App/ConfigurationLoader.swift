@@ -10,8 +10,10 @@ public enum ConfigurationLoader {
             "http.corsOrigins": "TASKPILOT_CORS_ORIGINS",
             "auth.tokens": "TASKPILOT_API_TOKENS",
             "auth.tokenFile": "TASKPILOT_API_TOKEN_FILE",
-            "watch.enabled": "TASKPILOT_WATCH_ENABLED",
         ]
+        for setting in BoolSetting.all {
+            names[setting.key] = setting.environment
+        }
         for setting in StringSetting.all {
             names[setting.key] = setting.environment
         }
@@ -31,8 +33,8 @@ public enum ConfigurationLoader {
         if let setting = IntegerSetting.all.first(where: { $0.key == key }) {
             return String(defaults[keyPath: setting.property])
         }
-        if key == "watch.enabled" {
-            return String(defaults.watchEnabled)
+        if let setting = BoolSetting.all.first(where: { $0.key == key }) {
+            return String(defaults[keyPath: setting.property])
         }
         return nil
     }
@@ -82,8 +84,12 @@ public enum ConfigurationLoader {
         try await read("http.corsOrigins", expecting: "a list of strings") { configuration.corsOrigins = try await reader.fetchStringArray(forKey: $0) ?? [] }
         try await read("auth.tokens", expecting: "a list of strings") { configuration.apiTokens = try await reader.fetchStringArray(forKey: $0, isSecret: true) ?? [] }
         try await read("auth.tokenFile", expecting: "a string") { configuration.apiTokenFile = try await reader.fetchString(forKey: $0) }
-        try await read("watch.enabled", expecting: "true or false") {
-            if let value = try await reader.fetchBool(forKey: $0) { configuration.watchEnabled = value }
+        for setting in BoolSetting.all {
+            try await read(setting.key, expecting: "true or false") {
+                if let value = try await reader.fetchBool(forKey: $0) {
+                    configuration[keyPath: setting.property] = value
+                }
+            }
         }
         return try configuration.validated()
     }
@@ -116,6 +122,23 @@ private struct StringSetting {
             .init(key: "http.host", environment: "TASKPILOT_HOST", property: \.host),
             .init(key: "db.path", environment: "TASKPILOT_DB", property: \.databasePath),
             .init(key: "scheduler.url", environment: "TASKPILOT_SCHEDULER_URL", property: \.schedulerURL),
+            .init(key: "log.level", environment: "TASKPILOT_LOG_LEVEL", property: \.logLevel),
+            .init(key: "log.format", environment: "TASKPILOT_LOG_FORMAT", property: \.logFormat),
+        ]
+    }
+}
+
+/// The on/off settings, like `IntegerSetting`.
+private struct BoolSetting {
+    let key: String
+    let environment: String
+    let property: WritableKeyPath<TaskPilotConfiguration, Bool>
+
+    static var all: [BoolSetting] {
+        [
+            .init(key: "watch.enabled", environment: "TASKPILOT_WATCH_ENABLED", property: \.watchEnabled),
+            .init(key: "metrics.enabled", environment: "TASKPILOT_METRICS_ENABLED", property: \.metricsEnabled),
+            .init(key: "metrics.public", environment: "TASKPILOT_METRICS_PUBLIC", property: \.metricsPublic),
         ]
     }
 }

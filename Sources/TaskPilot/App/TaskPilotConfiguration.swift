@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Everything an operator can set. See `ConfigurationLoader` for where values come from.
 public struct TaskPilotConfiguration: Sendable, Equatable {
@@ -47,6 +48,17 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     public var eventsRetentionDays = 7
     /// A stream with nothing to send gets a comment this often, so that proxies keep it open.
     public var eventsHeartbeatMilliseconds = 15_000
+    /// Whether `/metrics` exists and metrics are recorded.
+    public var metricsEnabled = true
+    /// Whether `/metrics` answers without a token when API tokens are configured.
+    public var metricsPublic = false
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel = "info"
+    /// `text` (one readable line per entry) or `json` (one object per line).
+    public var logFormat = "text"
+    /// After SIGTERM, how long TaskPilot stays up answering (not ready, closing each
+    /// connection after its answer) before it stops accepting connections.
+    public var shutdownDrainMilliseconds = 0
     /// Lets the service listen beyond loopback with no API token (flag only).
     public var allowUnauthenticated = false
 
@@ -84,6 +96,15 @@ extension TaskPilotConfiguration {
                 key: "watch.maxIntervalMs",
                 reason: "must not be below watch.minIntervalMs (\(watchMinIntervalMilliseconds)), not \(watchMaxIntervalMilliseconds)"
             )
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ConfigurationError(
+                key: "log.level",
+                reason: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(logLevel)\""
+            )
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw ConfigurationError(key: "log.format", reason: "must be text or json, not \"\(logFormat)\"")
         }
         guard !databasePath.isEmpty else {
             throw ConfigurationError(key: "db.path", reason: "must not be empty")
@@ -173,6 +194,7 @@ struct IntegerSetting {
             .init(key: "events.maxSubscribers", environment: "TASKPILOT_EVENTS_MAX_SUBSCRIBERS", range: 0...100_000, property: \.eventsMaxSubscribers),
             .init(key: "events.retentionDays", environment: "TASKPILOT_EVENTS_RETENTION_DAYS", range: 1...3650, property: \.eventsRetentionDays),
             .init(key: "events.heartbeatMs", environment: "TASKPILOT_EVENTS_HEARTBEAT_MS", range: 100...300_000, property: \.eventsHeartbeatMilliseconds),
+            .init(key: "shutdown.drainMs", environment: "TASKPILOT_SHUTDOWN_DRAIN_MS", range: 0...600_000, property: \.shutdownDrainMilliseconds),
             .init(
                 key: "scheduler.maxResponseBytes", environment: "TASKPILOT_SCHEDULER_MAX_RESPONSE_BYTES",
                 range: 1024...(64 << 20), property: \.schedulerMaxResponseBytes

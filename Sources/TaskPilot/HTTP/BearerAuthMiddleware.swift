@@ -1,16 +1,19 @@
 import Hummingbird
 
-/// When API tokens are configured, every route but `/api/health` needs
-/// `Authorization: Bearer <token>`; anything else is a 401 with `WWW-Authenticate: Bearer`.
+/// When API tokens are configured, every route but the probes (`/api/health`, `/api/ready`)
+/// and, when `metrics.public`, `/metrics` needs `Authorization: Bearer <token>`; anything else
+/// is a 401 with `WWW-Authenticate: Bearer`.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [[UInt8]]
+    let openPaths: Set<String>
 
-    init(tokens: [String]) {
+    init(tokens: [String], metricsPublic: Bool) {
         self.tokens = tokens.map { Array($0.utf8) }
+        self.openPaths = metricsPublic ? ["/api/health", "/api/ready", "/metrics"] : ["/api/health", "/api/ready"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !tokens.isEmpty, request.uri.path != "/api/health" else {
+        guard !tokens.isEmpty, !openPaths.contains(request.uri.path) else {
             return try await next(request, context)
         }
         guard let presented = Self.bearerToken(request.headers[.authorization]), isKnown(presented) else {

@@ -8,8 +8,8 @@ struct AllowListCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let origins: Set<String>
 
     static var allowedMethods: String { "GET, POST, PUT, OPTIONS" }
-    static var allowedHeaders: String { "Authorization, Content-Type, Idempotency-Key, Last-Event-ID" }
-    static var exposedHeaders: String { "TaskPilot-Source, Location, Idempotent-Replayed, Retry-After" }
+    static var allowedHeaders: String { "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-Request-Id, traceparent, tracestate" }
+    static var exposedHeaders: String { "TaskPilot-Source, TaskPilot-Upstream-Duration, X-Request-Id, Location, Idempotent-Replayed, Retry-After" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], origins.contains(origin) else {

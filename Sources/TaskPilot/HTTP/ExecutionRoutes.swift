@@ -32,9 +32,13 @@ struct ExecutionRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The DTP's answer as it came: its status, its `Content-Type` and its body bytes,
-    /// marked as the scheduler's. No other DTP header is copied (hop-by-hop ones least of all).
+    /// marked as the scheduler's, with the milliseconds the DTP took (as Envoy's
+    /// `x-envoy-upstream-service-time`). No other DTP header is copied (hop-by-hop ones least of all).
     static func passThrough(_ answer: SchedulerAnswer) -> Response {
-        var headers: HTTPFields = [.taskPilotSource: "scheduler"]
+        var headers: HTTPFields = [
+            .taskPilotSource: "scheduler",
+            .taskPilotUpstreamDuration: String((answer.upstreamDuration.nanoseconds + 500_000) / 1_000_000),
+        ]
         if let contentType = answer.contentType {
             headers[.contentType] = contentType
         }
@@ -45,4 +49,5 @@ struct ExecutionRoutes<Context: RequestContext>: Sendable {
 extension HTTPField.Name {
     /// Marks an answer that comes from the DTP rather than from TaskPilot.
     static let taskPilotSource = Self("TaskPilot-Source")!
+    static let taskPilotUpstreamDuration = Self("TaskPilot-Upstream-Duration")!
 }

@@ -7,10 +7,12 @@ extension HTTPServerBuilder {
     /// Hummingbird's HTTP/1 server, plus: an HTTP/1.0 request without `Connection: keep-alive`
     /// gets its answer and then the connection closed, as RFC 9112 § 9.3 asks. Hummingbird
     /// keeps a connection open unless the request says `Connection: close`, so an HTTP/1.0
-    /// client that waits for the close would hang until the read timeout.
-    static func http1ClosingNonPersistent(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+    /// client that waits for the close would hang until the read timeout. While `lifecycle`
+    /// drains, every request is treated so: its answer says `Connection: close` and the
+    /// connection closes after it, so that a keep-alive client moves off without losing a request.
+    static func http1ClosingNonPersistent(configuration: HTTP1Channel.Configuration, lifecycle: ServerLifecycle) -> HTTPServerBuilder {
         .init { responder in
-            NonPersistentClosingHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration))
+            NonPersistentClosingHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration), lifecycle: lifecycle)
         }
     }
 }
@@ -19,13 +21,14 @@ extension HTTPServerBuilder {
 /// place where the request's HTTP version is still known.
 struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
     let base: HTTP1Channel
+    let lifecycle: ServerLifecycle
 
     var responder: HTTPChannelHandler.Responder { base.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(NonPersistentConnectionCloser(), position: .after(decoder))
+            try channel.pipeline.syncOperations.addHandler(NonPersistentConnectionCloser(lifecycle: lifecycle), position: .after(decoder))
             return value
         }
     }
@@ -35,13 +38,19 @@ struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
     }
 }
 
-/// Marks a non-persistent request with `Connection: close`, which Hummingbird honours.
+/// Marks a non-persistent request, or any request while draining, with `Connection: close`,
+/// which Hummingbird honours.
 final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
+    let lifecycle: ServerLifecycle
+
+    init(lifecycle: ServerLifecycle) {
+        self.lifecycle = lifecycle
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive {
+        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive || lifecycle.isDraining {
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return

@@ -56,28 +56,3 @@ extension HTTPField.Name {
     /// Marks the answer to a create that was not created again (as Stripe and the IETF draft name it).
     static let idempotentReplayed = Self("Idempotent-Replayed")!
 }
-
-/// `/api/health`: up while the database is open and its last write did not fail for want of
-/// storage. It touches no table, so it costs what a constant route costs and can be polled freely.
-struct HealthRoutes<Context: RequestContext>: Sendable {
-    let database: Database
-
-    func add(to group: RouterGroup<Context>) {
-        group.get("health") { _, _ in
-            guard database.isOpen else {
-                return Self.down(reason: "the database is closed")
-            }
-            if let failure = database.storageFailure {
-                return Self.down(reason: failure.message)
-            }
-            return JSONResponse.make(#"{"status":"UP"}"#)
-        }
-    }
-
-    private static func down(reason: String) -> Response {
-        var object = JSONObject()
-        object.add("status", "DOWN")
-        object.add("storage", reason)
-        return JSONResponse.make(object.json, status: .serviceUnavailable)
-    }
-}

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import OrderedJSON
+import ServiceContextModule
 
 /// `SchedulerGateway` over HTTP with one AsyncHTTPClient owned by the application.
 ///
@@ -16,7 +18,14 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     private let timeoutMilliseconds: Int
     /// A DTP answer larger than this is a 502, never buffered without bound.
     private let maxResponseBytes: Int
-    private let admission: SchedulerAdmission
+    let admission: SchedulerAdmission
+    /// Whether the DTP answered lately, for readiness.
+    let reachability = SchedulerReachability()
+    /// The metric kind of `getTask`: `get` for requests, `watch` for the watcher's gateway.
+    private let getKind: SchedulerCallKind
+    private let metrics: TaskPilotMetrics
+    private let logger: Logger
+    private let propagator = TraceContextPropagator()
 
     public init(
         baseURL: String,
@@ -24,9 +33,15 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
         maxInFlight: Int = 256,
         maxQueued: Int = 4096,
         queueTimeoutMilliseconds: Int = 10_000,
-        maxResponseBytes: Int = 1 << 20
+        maxResponseBytes: Int = 1 << 20,
+        forWatcher: Bool = false,
+        metrics: TaskPilotMetrics = TaskPilotMetrics(enabled: false),
+        logger: Logger = Logger(label: "taskpilot")
     ) {
         self.baseURL = baseURL
+        self.getKind = forWatcher ? .watch : .get
+        self.metrics = metrics
+        self.logger = logger
         self.admission = SchedulerAdmission(
             maxInFlight: maxInFlight,
             maxQueued: maxQueued,
@@ -57,7 +72,7 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
         var body = JSONObject()
         body.add("type", type)
         body.add("payload", payload)
-        let answer = try await send(.POST, "/tasks", body: body.json)
+        let answer = try await send(.create, .POST, "/tasks", body: body.json)
         guard (200..<300).contains(answer.status) else {
             return .rejected(answer)
         }
@@ -70,28 +85,67 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     }
 
     public func getTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
-        try await send(.GET, "/tasks/\(id)")
+        try await send(getKind, .GET, "/tasks/\(id)")
     }
 
     public func cancelTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
-        try await send(.PUT, "/tasks/\(id)/cancel")
+        try await send(.cancel, .PUT, "/tasks/\(id)/cancel")
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(SchedulerError) -> SchedulerAnswer {
-        try await admission.run { () async throws(SchedulerError) in
-            try await call(method, path, body: body)
+    /// One DTP call through admission, counted, timed and, when it fails, logged at warning
+    /// with the request it was made for.
+    private func send(
+        _ kind: SchedulerCallKind, _ method: HTTPMethod, _ path: String, body: String? = nil
+    ) async throws(SchedulerError) -> SchedulerAnswer {
+        let queuedAt = ContinuousClock.now
+        var admittedAt = queuedAt
+        do {
+            let answer = try await admission.run { () async throws(SchedulerError) in
+                admittedAt = .now
+                return try await call(method, path, body: body)
+            }
+            metrics.recordSchedulerCall(kind, outcome: String(answer.status), duration: answer.upstreamDuration)
+            reachability.answered()
+            return answer
+        } catch {
+            let outcome: String
+            // A saturated call never reached the DTP: its time is the wait, and it says nothing
+            // about whether the DTP is reachable.
+            var since = admittedAt
+            switch error {
+            case .saturated: outcome = "saturated"; since = queuedAt
+            case .unreachable: outcome = "refused"
+            case .timedOut: outcome = "timeout"
+            case .unreadable: outcome = "unreadable"
+            case .failed(_, let status): outcome = String(status)
+            }
+            metrics.recordSchedulerCall(kind, outcome: outcome, duration: .now - since)
+            if outcome != "saturated" {
+                reachability.failed(error.description, answered: error.httpStatus != nil)
+            }
+            var metadata: Logger.Metadata = ["scheduler.call": "\(method.rawValue) \(path)", "outcome": "\(outcome)"]
+            if let trace = RequestTrace.current {
+                metadata["request.id"] = "\(trace.requestId)"
+            }
+            logger.warning("scheduler call failed: \(error)", metadata: metadata)
+            throw error
         }
     }
 
-    /// One admitted call; `scheduler.timeoutMs` counts from here.
+    /// One admitted call; `scheduler.timeoutMs` counts from here. The request's id and trace
+    /// context go with it.
     private func call(_ method: HTTPMethod, _ path: String, body: String?) async throws(SchedulerError) -> SchedulerAnswer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
+        if let context = ServiceContext.current {
+            propagator.inject(context, into: &request.headers, using: HTTPHeadersInjector())
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
+        let started = ContinuousClock.now
         do {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: maxResponseBytes)
@@ -102,7 +156,8 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
             return SchedulerAnswer(
                 status: Int(response.status.code),
                 contentType: response.headers.first(name: "Content-Type"),
-                body: bytes
+                body: bytes,
+                upstreamDuration: .now - started
             )
         } catch {
             throw classify(error)

@@ -47,6 +47,11 @@ final class SchedulerAdmission: Sendable {
         sweeper.withLockedValue { $0?.cancel() }
     }
 
+    /// Calls in flight and calls waiting, for the metrics.
+    var load: (inFlight: Int, queued: Int) {
+        state.withLockedValue { ($0.inFlight, $0.waiting.count) }
+    }
+
     /// Runs `call` once admitted; throws `SchedulerError.saturated` when it cannot be.
     func run<T>(_ call: () async throws(SchedulerError) -> T) async throws(SchedulerError) -> T {
         try await acquire()

@@ -6,11 +6,14 @@ public struct SchedulerAnswer: Sendable {
     public let status: Int
     public let contentType: String?
     public let body: ByteBuffer
+    /// How long the DTP took to answer, from the call's admission to its last byte.
+    public let upstreamDuration: Duration
 
-    public init(status: Int, contentType: String?, body: ByteBuffer) {
+    public init(status: Int, contentType: String?, body: ByteBuffer, upstreamDuration: Duration = .zero) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.upstreamDuration = upstreamDuration
     }
 
     /// The `message` of a DTP error body (`{"message":"…"}`), for the command log.

@@ -95,6 +95,11 @@ public final class EventFeed: Service, Sendable {
 
     var isStopped: Bool { state.withLockedValue { $0.stopped } }
 
+    /// Streams open now, and the newest event id read, for the metrics.
+    var load: (subscribers: Int, head: Int64) {
+        state.withLockedValue { ($0.subscribers, $0.head) }
+    }
+
     /// Takes a place for one stream, or refuses with a 503 when `maxSubscribers` streams are open.
     func subscribe() throws(TaskPilotError) {
         let admitted = state.withLockedValue { state in

@@ -175,7 +175,9 @@ public struct ExecutionService: Sendable {
         schedulerTaskId: Int64?,
         _ call: () async throws -> Result
     ) async throws -> (Result, CommandOutcome) {
-        let record = try await commandLog.start(command, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId)
+        let record = try await commandLog.start(
+            command, webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, requestId: RequestTrace.current?.requestId
+        )
         do {
             let result = try await call()
             return (result, CommandOutcome(record: record, schedulerTaskId: result.schedulerTaskId, httpStatus: result.answer.status, message: result.answer.message))

@@ -116,6 +116,11 @@ public final class ExecutionWatcher: Service, Sendable {
         }
     }
 
+    /// See `WatchSchedule.backlog`.
+    var backlog: (watching: Int, overdue: Int, oldestUnheard: Duration) {
+        state.withLockedValue { $0.schedule.backlog(now: .now) }
+    }
+
     /// Until the next poll is due, within 5 ms to `longestSleep`.
     private func sleepTime() -> Duration {
         state.withLockedValue { state in
@@ -183,7 +188,7 @@ public final class ExecutionWatcher: Service, Sendable {
             state.pause = pause
             state.pausedUntil = .now + pause
             if state.schedule.entries[webTaskId]?.generation == entry.generation {
-                state.schedule.schedule(webTaskId, schedulerTaskId: entry.schedulerTaskId, interval: entry.interval, at: .now + pause)
+                state.schedule.schedule(webTaskId, schedulerTaskId: entry.schedulerTaskId, interval: entry.interval, at: .now + pause, heard: false)
             }
             return pause
         }

@@ -7,6 +7,8 @@ struct WatchSchedule {
         var schedulerTaskId: Int64
         var interval: Duration
         var generation: Int
+        /// When TaskPilot last heard about this execution (or began watching it).
+        var heardAt: ContinuousClock.Instant
     }
 
     private struct Due {
@@ -20,10 +22,20 @@ struct WatchSchedule {
     private var generations = 0
 
     /// Watches `webTaskId` at `interval`, next due at `at`, replacing any earlier timetable for it.
-    mutating func schedule(_ webTaskId: Int64, schedulerTaskId: Int64, interval: Duration, at: ContinuousClock.Instant) {
+    /// `heard` is false when the DTP gave no answer: the execution is as old news as before.
+    mutating func schedule(_ webTaskId: Int64, schedulerTaskId: Int64, interval: Duration, at: ContinuousClock.Instant, heard: Bool = true) {
         generations += 1
-        entries[webTaskId] = Entry(schedulerTaskId: schedulerTaskId, interval: interval, generation: generations)
+        let heardAt = heard ? .now : entries[webTaskId]?.heardAt ?? .now
+        entries[webTaskId] = Entry(schedulerTaskId: schedulerTaskId, interval: interval, generation: generations, heardAt: heardAt)
         push(Due(at: at, webTaskId: webTaskId, generation: generations))
+    }
+
+    /// For the metrics: executions watched, polls due and not yet sent, and the longest any
+    /// watched execution has gone unheard. It walks everything: call it per scrape, not per poll.
+    func backlog(now: ContinuousClock.Instant) -> (watching: Int, overdue: Int, oldestUnheard: Duration) {
+        let overdue = heap.count { $0.at <= now && entries[$0.webTaskId]?.generation == $0.generation }
+        let oldest = entries.values.lazy.map(\.heardAt).min().map { now - $0 } ?? .zero
+        return (entries.count, overdue, oldest)
     }
 
     mutating func remove(_ webTaskId: Int64) {

@@ -19,7 +19,8 @@ public struct CommandOutcome: Sendable, Equatable {
 /// Records every command sent to the DTP: a row before the call, completed after it, so a
 /// call that TaskPilot did not live to see answered is still on record.
 public protocol CommandLog: Sendable {
-    func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64
+    /// Records a command about to be sent; `requestId` is the request it is sent for.
+    func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?, requestId: String?) async throws -> Int64
     func finish(_ outcome: CommandOutcome) async throws
 }
 
@@ -30,9 +31,9 @@ public struct SQLiteCommandLog: CommandLog {
         self.database = database
     }
 
-    public func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?) async throws -> Int64 {
+    public func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?, requestId: String?) async throws -> Int64 {
         try await database.write { connection in
-            try connection.run(CommandLogSQL.insertStarted, webTaskId, command.rawValue, schedulerTaskId)
+            try connection.run(CommandLogSQL.insertStarted, webTaskId, command.rawValue, schedulerTaskId, requestId)
             return connection.lastInsertRowID
         }
     }

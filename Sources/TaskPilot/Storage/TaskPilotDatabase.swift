@@ -5,10 +5,12 @@ public enum TaskPilotDatabase {
     /// Opens `path` (creating it when missing) and applies pending migrations. A changed
     /// migration or a database newer than this binary throws `MigrationError`; a file that is
     /// held by another process, cannot be written or is damaged throws `StartupError`.
-    public static func open(path: String) async throws -> (database: Database, applied: [Int]) {
+    public static func open(
+        path: String, onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil
+    ) async throws -> (database: Database, applied: [Int]) {
         let database: Database
         do {
-            database = try Database(path: path)
+            database = try Database(path: path, options: .init(onCommit: onCommit))
         } catch let error as DatabaseLockedError {
             throw StartupError(description: error.description)
         } catch let error as DatabaseOpenError {

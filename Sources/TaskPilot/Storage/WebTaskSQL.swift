@@ -102,7 +102,7 @@ enum WebTaskSQL {
 /// The SQL behind `SQLiteCommandLog`.
 enum CommandLogSQL {
     static let insertStarted = """
-        INSERT INTO scheduler_commands (web_task_id, command, scheduler_task_id) VALUES (?, ?, ?)
+        INSERT INTO scheduler_commands (web_task_id, command, scheduler_task_id, request_id) VALUES (?, ?, ?, ?)
         """
 
     static let finish = """

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import OrderedJSON
@@ -34,6 +35,15 @@ final class FakeScheduler: Sendable {
         var gets: [Int64: Int] = [:]
         var getsInFlight = 0
         var maxConcurrentGets = 0
+        var received: [ReceivedCall] = []
+    }
+
+    /// The identity headers of one call the double received.
+    struct ReceivedCall: Sendable {
+        let path: String
+        let requestId: String?
+        let traceParent: String?
+        let traceState: String?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -69,11 +79,24 @@ final class FakeScheduler: Sendable {
         state.withLockedValue { $0.types[id]?.payload = payload }
     }
 
+    /// Every call received, in order of arrival.
+    var received: [ReceivedCall] { state.withLockedValue { $0.received } }
+
+    private func note(_ request: Request) {
+        let call = ReceivedCall(
+            path: request.uri.path,
+            requestId: request.headers[HTTPField.Name("X-Request-Id")!],
+            traceParent: request.headers[HTTPField.Name("traceparent")!],
+            traceState: request.headers[HTTPField.Name("tracestate")!]
+        )
+        state.withLockedValue { $0.received.append(call) }
+    }
+
     func application() -> some ApplicationProtocol {
         let router = Router()
-        router.post("tasks") { request, context in try await self.create(request, context) }
-        router.get("tasks/:id") { _, context in try await self.lookup(context, cancel: false) }
-        router.put("tasks/:id/cancel") { _, context in try await self.lookup(context, cancel: true) }
+        router.post("tasks") { request, context in self.note(request); return try await self.create(request, context) }
+        router.get("tasks/:id") { request, context in self.note(request); return try await self.lookup(context, cancel: false) }
+        router.put("tasks/:id/cancel") { request, context in self.note(request); return try await self.lookup(context, cancel: true) }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
     }
 

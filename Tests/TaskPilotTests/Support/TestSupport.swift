@@ -49,9 +49,11 @@ func testConfiguration(
 /// gracefully (closing its database), as SIGTERM would.
 func withTaskPilot<Value: Sendable>(
     _ configuration: TaskPilotConfiguration,
+    logger: Logger = quietLogger,
+    lifecycle: ServerLifecycle = ServerLifecycle(),
     _ body: @Sendable (any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
-    let application = try await buildApplication(configuration, logger: quietLogger)
+    let application = try await buildApplication(configuration, logger: logger, lifecycle: lifecycle)
     return try await application.test(.live, body)
 }
 

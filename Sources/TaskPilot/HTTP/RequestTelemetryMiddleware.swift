@@ -1,0 +1,108 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceContextModule
+
+/// The outermost middleware: gives each request its id and trace context, answers with
+/// `X-Request-Id` (and `Connection: close` while draining), counts and times the request by
+/// route template, and writes one access line at `info`.
+///
+/// Hummingbird's `MetricsMiddleware`, `TracingMiddleware` and `LogRequestsMiddleware` each fall
+/// short here: the first reports to the process-wide `MetricsSystem` without the status on its
+/// timer, the second needs a bootstrapped tracer to carry anything, and the third logs before
+/// the answer, without its status, duration or size. One middleware also reads the clock once
+/// for all three.
+struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: TaskPilotMetrics
+    let lifecycle: ServerLifecycle
+    private let propagator = TraceContextPropagator()
+
+    init(metrics: TaskPilotMetrics, lifecycle: ServerLifecycle) {
+        self.metrics = metrics
+        self.lifecycle = lifecycle
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var serviceContext = ServiceContext.current ?? .topLevel
+        propagator.extract(request.headers, into: &serviceContext, using: HTTPFieldsExtractor())
+        let requestId = serviceContext.requestTrace?.requestId ?? ""
+        var context = context
+        context.logger[metadataKey: "hb.request.id"] = nil
+        context.logger[metadataKey: "request.id"] = .string(requestId)
+        var response = try await ServiceContext.withValue(serviceContext) {
+            try await next(request, context)
+        }
+        response.headers[.requestId] = requestId
+        if lifecycle.isDraining {
+            // The connection closes after this answer (NonPersistentConnectionCloser); say so.
+            response.headers[.connection] = "close"
+        }
+        // Hummingbird names the route of an unmatched path "NotFound".
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        let logger = context.logger
+        let metrics = metrics
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let status = response.status.code
+        let finish: @Sendable (Int) -> Void = { bytes in
+            let duration = ContinuousClock.now - started
+            metrics.recordRequest(route: route, method: method, status: status, duration: duration)
+            guard logger.logLevel <= .info else { return }
+            logger.info("\(method) \(path) \(status)", metadata: [
+                "route": .string(route),
+                "status": .stringConvertible(status),
+                "duration_ms": .string(Self.milliseconds(duration)),
+                "bytes": .stringConvertible(bytes),
+            ])
+        }
+        if let length = response.body.contentLength {
+            finish(request.method == .head ? 0 : length)
+            return response
+        }
+        // A stream's size and length are known only once it ends.
+        let body = response.body
+        response.body = ResponseBody { writer in
+            let count = ByteCount()
+            do {
+                try await body.write(CountingBodyWriter(base: writer, count: count))
+            } catch {
+                finish(count.value)
+                throw error
+            }
+            finish(count.value)
+        }
+        return response
+    }
+
+    /// Milliseconds with three decimals, without Foundation's formatter on every request.
+    static func milliseconds(_ duration: Duration) -> String {
+        let micros = duration.nanoseconds / 1000
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}
+
+/// Passes a streamed body through, counting its bytes for the access line.
+private struct CountingBodyWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    let count: ByteCount
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        count.value += buffer.readableBytes
+        try await base.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await base.finish(trailingHeaders)
+    }
+}
+
+private final class ByteCount: @unchecked Sendable {
+    // Written by the one task that writes the body, read after it finished.
+    var value = 0
+}
+
+extension HTTPField.Name {
+    static let requestId = Self("X-Request-Id")!
+}

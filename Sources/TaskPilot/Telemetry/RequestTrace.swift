@@ -1,0 +1,98 @@
+import ServiceContextModule
+
+/// Who a request is, for logs, the command log and the DTP: its request id and its W3C trace
+/// context (https://www.w3.org/TR/trace-context/). It travels in `ServiceContext.current`, so
+/// that code far from the route (the gateway, the command log) finds it without a parameter
+/// threaded through every layer.
+public struct RequestTrace: Sendable, Equatable {
+    /// The client's `X-Request-Id` when it was sane, else one TaskPilot made.
+    public let requestId: String
+    /// 32 lowercase hex digits: the caller's trace, or a new one.
+    public let traceId: String
+    /// 16 lowercase hex digits: this request's own span, the parent of each DTP call's span.
+    public let spanId: String
+    /// The caller's trace flags (`01` sampled), kept as received.
+    public let flags: String
+    /// The caller's `tracestate`, passed on unchanged.
+    public let traceState: String?
+
+    /// A `traceparent` for one outgoing call: same trace, a new span whose parent is this request.
+    func childTraceParent() -> String {
+        "00-\(traceId)-\(Self.randomHex(bytes: 8))-\(flags)"
+    }
+
+    /// Longest `X-Request-Id` taken from a client.
+    static let maxRequestIdLength = 128
+
+    /// The client's id when it is 1 to 128 visible ASCII characters, else a new one.
+    static func requestId(from header: String?) -> String {
+        if let header, !header.isEmpty, header.utf8.count <= maxRequestIdLength,
+           header.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            return header
+        }
+        return randomHex(bytes: 16)
+    }
+
+    /// Continues a valid `traceparent` (version 00, or a later version read as 00 as the
+    /// specification asks), or starts a new trace.
+    init(requestIdHeader: String?, traceParent: String?, traceState: String?) {
+        requestId = Self.requestId(from: requestIdHeader)
+        spanId = Self.randomHex(bytes: 8)
+        if let parent = traceParent.flatMap(Self.parse) {
+            traceId = parent.traceId
+            flags = parent.flags
+            self.traceState = traceState.flatMap { $0.isEmpty || $0.utf8.count > 512 ? nil : $0 }
+        } else {
+            traceId = Self.randomHex(bytes: 16)
+            flags = "01"
+            self.traceState = nil
+        }
+    }
+
+    /// The trace id and flags of a well-formed `traceparent`, or nil.
+    static func parse(_ header: String) -> (traceId: String, flags: String)? {
+        let fields = header.split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count >= 4,
+              fields[0].count == 2, isLowerHex(fields[0]), fields[0] != "ff",
+              fields[1].count == 32, isLowerHex(fields[1]), fields[1].contains(where: { $0 != "0" }),
+              fields[2].count == 16, isLowerHex(fields[2]), fields[2].contains(where: { $0 != "0" }),
+              fields[3].count == 2, isLowerHex(fields[3]),
+              fields[0] != "00" || fields.count == 4
+        else { return nil }
+        return (String(fields[1]), String(fields[3]))
+    }
+
+    private static func isLowerHex(_ text: Substring) -> Bool {
+        text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    static func randomHex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var text = ""
+        text.reserveCapacity(bytes * 2)
+        for _ in 0..<(bytes + 7) / 8 {
+            let word = generator.next() as UInt64
+            let hex = String(word, radix: 16)
+            text += String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return String(text.prefix(bytes * 2))
+    }
+}
+
+private enum RequestTraceKey: ServiceContextKey {
+    typealias Value = RequestTrace
+    static var nameOverride: String? { "taskpilot.request" }
+}
+
+extension ServiceContext {
+    /// The request this task works for, if any (the watcher's calls have none).
+    public var requestTrace: RequestTrace? {
+        get { self[RequestTraceKey.self] }
+        set { self[RequestTraceKey.self] = newValue }
+    }
+}
+
+extension RequestTrace {
+    /// The request the current task works for.
+    static var current: RequestTrace? { ServiceContext.current?.requestTrace }
+}
