@@ -142,7 +142,7 @@ func buildRouter(
     // Outermost first: telemetry sees every final answer and gives each request its id; CORS
     // wraps everything, error answers included, and answers preflights before auth asks for a
     // token; errors become JSON before CORS sees them.
-    router.add(middleware: RequestTelemetryMiddleware(metrics: metrics, lifecycle: lifecycle))
+    router.add(middleware: RequestTelemetryMiddleware(metrics: metrics))
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens, metricsPublic: configuration.metricsPublic))

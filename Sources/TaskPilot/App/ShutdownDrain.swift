@@ -2,13 +2,17 @@ import Logging
 import ServiceLifecycle
 
 /// The first step of a graceful shutdown. Run it after the application in the same
-/// `ServiceGroup`, which shuts services down last first: on SIGTERM it turns readiness to 503
-/// and makes every answer close its connection, waits `drain` for load balancers to notice,
-/// and only then lets the group stop the HTTP server, which finishes the requests in flight.
+/// `ServiceGroup`, which shuts services down last first. On SIGTERM it turns readiness to 503
+/// and makes every answer close its connection for `drainMilliseconds`, so that load balancers
+/// notice and keep-alive clients move off; lets connections settle for a moment; and then lets
+/// the group stop the HTTP server, which closes the listener, answers each open connection's
+/// next request (closing it after) and finishes the requests in flight.
 public struct ShutdownDrain: Service {
     let lifecycle: ServerLifecycle
     let drainMilliseconds: Int
     let logger: Logger
+    /// Long enough for a client told to reconnect to have done so and been answered.
+    static let settle = Duration.milliseconds(150)
 
     public init(lifecycle: ServerLifecycle, drainMilliseconds: Int, logger: Logger) {
         self.lifecycle = lifecycle
@@ -19,9 +23,14 @@ public struct ShutdownDrain: Service {
     public func run() async throws {
         // Cancelled rather than shut down: nothing to drain for.
         guard (try? await gracefulShutdown()) != nil else { return }
-        lifecycle.beginDraining()
+        lifecycle.enter(.draining)
         logger.info("shutdown begun: not ready, closing connections after each answer", metadata: ["drain_ms": "\(drainMilliseconds)"])
-        try? await Task.sleep(for: .milliseconds(drainMilliseconds))
+        if drainMilliseconds > 0 {
+            try? await Task.sleep(for: .milliseconds(drainMilliseconds))
+            lifecycle.enter(.settling)
+            try? await Task.sleep(for: Self.settle)
+        }
+        lifecycle.enter(.closing)
         logger.info("draining over: no new connections; finishing requests in flight")
     }
 }

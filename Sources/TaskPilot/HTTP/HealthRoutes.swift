@@ -42,7 +42,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         if let storage { reasons.append("storage: \(storage)") }
         let migrations = await Self.migrationProblem(database)
         if let migrations { reasons.append("migrations: \(migrations)") }
-        let draining = lifecycle.isDraining
+        let draining = lifecycle.isShuttingDown
         if draining { reasons.append("shutting down") }
 
         var object = JSONObject()

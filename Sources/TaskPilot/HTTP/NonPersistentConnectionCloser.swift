@@ -26,7 +26,10 @@ struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
     var responder: HTTPChannelHandler.Responder { base.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        guard !lifecycle.refusesConnections else {
+            return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(NonPersistentConnectionCloser(lifecycle: lifecycle), position: .after(decoder))
             return value
@@ -40,21 +43,58 @@ struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
 
 /// Marks a non-persistent request, or any request while draining, with `Connection: close`,
 /// which Hummingbird honours.
+///
+/// It also holds back the server's quiesce event after a drain. Hummingbird closes an idle
+/// connection at once when it quiesces, and a client whose request is on its way then gets a
+/// reset instead of an answer. Held, the event goes on with the connection's next request,
+/// which is marked too, answered, and closes the connection (its client reconnects to a
+/// listener that is closed by then, and is refused); or after `quiesceGrace` if none comes.
 final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     let lifecycle: ServerLifecycle
+    static let quiesceGrace = TimeAmount.milliseconds(500)
+    private var heldQuiesce: Scheduled<Void>?
 
     init(lifecycle: ServerLifecycle) {
         self.lifecycle = lifecycle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive || lifecycle.isDraining {
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            context.fireChannelRead(wrapInboundOut(.head(head)))
+        guard case .head(var head) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
             return
         }
-        context.fireChannelRead(data)
+        if !head.isKeepAlive || lifecycle.closesConnections || heldQuiesce != nil {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+        }
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        // With a request now in progress, Hummingbird closes the connection after its answer.
+        releaseQuiesce(context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, lifecycle.isShuttingDown, heldQuiesce == nil else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        heldQuiesce = context.eventLoop.scheduleTask(in: Self.quiesceGrace) {
+            let (handler, context) = loopBound.value
+            handler.releaseQuiesce(context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        heldQuiesce?.cancel()
+        heldQuiesce = nil
+        context.fireChannelInactive()
+    }
+
+    private func releaseQuiesce(_ context: ChannelHandlerContext) {
+        guard let held = heldQuiesce else { return }
+        held.cancel()
+        heldQuiesce = nil
+        context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 }

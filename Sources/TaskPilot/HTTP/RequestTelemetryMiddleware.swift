@@ -4,7 +4,7 @@ import Logging
 import ServiceContextModule
 
 /// The outermost middleware: gives each request its id and trace context, answers with
-/// `X-Request-Id` (and `Connection: close` while draining), counts and times the request by
+/// `X-Request-Id` (and `Connection: close` when the connection closes after it), counts and times the request by
 /// route template, and writes one access line at `info`.
 ///
 /// Hummingbird's `MetricsMiddleware`, `TracingMiddleware` and `LogRequestsMiddleware` each fall
@@ -14,12 +14,10 @@ import ServiceContextModule
 /// for all three.
 struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: TaskPilotMetrics
-    let lifecycle: ServerLifecycle
     private let propagator = TraceContextPropagator()
 
-    init(metrics: TaskPilotMetrics, lifecycle: ServerLifecycle) {
+    init(metrics: TaskPilotMetrics) {
         self.metrics = metrics
-        self.lifecycle = lifecycle
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -34,8 +32,9 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             try await next(request, context)
         }
         response.headers[.requestId] = requestId
-        if lifecycle.isDraining {
-            // The connection closes after this answer (NonPersistentConnectionCloser); say so.
+        if request.headers[.connection]?.lowercased() == "close" {
+            // The connection closes after this answer (asked for, or NonPersistentConnectionCloser
+            // marked the request while draining); say so.
             response.headers[.connection] = "close"
         }
         // Hummingbird names the route of an unmatched path "NotFound".
