@@ -103,7 +103,9 @@ public func buildApplication(
         try await gateway.shutdown()
         try await watchGateway?.shutdown()
         try await database.close()
-        logger.info("shutdown finished: requests answered, database closed")
+        if lifecycle.boundPort != nil {
+            logger.info("shutdown finished: requests answered, database closed")
+        }
     })
     application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
     metrics.observe(database: database)

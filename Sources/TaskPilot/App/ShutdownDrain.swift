@@ -22,7 +22,8 @@ public struct ShutdownDrain: Service {
 
     public func run() async throws {
         // Cancelled rather than shut down: nothing to drain for.
-        guard (try? await gracefulShutdown()) != nil else { return }
+        // Nor when the server never listened (it failed to start): nothing to drain either.
+        guard (try? await gracefulShutdown()) != nil, lifecycle.boundPort != nil else { return }
         lifecycle.enter(.draining)
         logger.info("shutdown begun: not ready, closing connections after each answer", metadata: ["drain_ms": "\(drainMilliseconds)"])
         if drainMilliseconds > 0 {

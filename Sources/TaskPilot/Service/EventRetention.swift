@@ -23,8 +23,11 @@ struct EventRetention: Service {
             if pruned > 0 {
                 logger.info("pruned events", metadata: ["count": "\(pruned)", "retentionDays": "\(days)"])
             }
-        } catch {
+        } catch where !Task.isCancelled {
             logger.warning("could not prune events", metadata: ["error": "\(error)"])
+        } catch {
+            // Cancelled: the application is stopping (or failed to start) and may have closed
+            // the database under the prune; the next start prunes.
         }
     }
 }

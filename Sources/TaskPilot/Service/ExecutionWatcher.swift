@@ -81,7 +81,11 @@ public final class ExecutionWatcher: Service, Sendable {
             do {
                 targets = try await repository.unfinished(after: after, limit: 5000)
             } catch {
-                logger.error("watcher cannot read bound executions; not watching", metadata: ["error": "\(error)"])
+                // Cancelled, the application is stopping (or failed to start) and may have
+                // closed the database under the read: nothing to report.
+                if !Task.isCancelled {
+                    logger.error("watcher cannot read bound executions; not watching", metadata: ["error": "\(error)"])
+                }
                 return nil
             }
             let now = ContinuousClock.now
