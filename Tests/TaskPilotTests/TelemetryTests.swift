@@ -59,6 +59,29 @@ import Testing
         }
     }
 
+    @Test func theWatchersPollsAndBacklogAreMetrics() async throws {
+        let fake = FakeScheduler()
+        try await withScheduler(fake.application()) { url, _ in
+            var configuration = testConfiguration(database: folder.path("watch-metrics.sqlite"), schedulerURL: url, watch: true)
+            configuration.watchMinIntervalMilliseconds = 20
+            configuration.watchMaxIntervalMilliseconds = 40
+            try await withTaskPilot(configuration) { client in
+                let id = try await client.createTask()
+                #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
+                #expect(try await eventually {
+                    let metrics = PrometheusText(try await client.send(.get, "/metrics").text)
+                    return (metrics.value("taskpilot_scheduler_calls_total", ["kind": "watch", "outcome": "200"]) ?? 0) >= 2
+                })
+                let metrics = PrometheusText(try await client.send(.get, "/metrics").text)
+                #expect(metrics.value("taskpilot_watch_executions") == 1)
+                #expect(metrics.value("taskpilot_watch_backlog") != nil)
+                #expect((metrics.value("taskpilot_watch_oldest_observation_age_seconds") ?? 99) < 5)
+                #expect(metrics.value("taskpilot_scheduler_calls_in_flight", ["pool": "watcher"]) != nil)
+                #expect(metrics.value("taskpilot_scheduler_calls_total", ["kind": "get", "outcome": "200"]) == nil, "polls are not user queries")
+            }
+        }
+    }
+
     @Test func aRefusedCallIsCountedLoggedWithTheRequestIdAndReportedByReadiness() async throws {
         let log = CapturedLog()
         let refusing = try await refusingSchedulerURL()
