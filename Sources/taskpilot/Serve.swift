@@ -71,6 +71,7 @@ struct Serve: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
+        defer { LogOutput.standardError.flush() }
         do {
             try await group.run()
         } catch let failure as ListenFailure {
@@ -86,9 +87,7 @@ struct Serve: AsyncParsableCommand {
             if json {
                 return JSONLogHandler(label: label, level: level)
             }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            return TextLogHandler(label: label, level: level)
         }
     }
 }

@@ -48,12 +48,13 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             let duration = ContinuousClock.now - started
             metrics.recordRequest(route: route, method: method, status: status, duration: duration)
             guard logger.logLevel <= .info else { return }
+            // `source` given: left out, swift-log works it out from #fileID on every call.
             logger.info("\(method) \(path) \(status)", metadata: [
                 "route": .string(route),
-                "status": .stringConvertible(status),
+                "status": .string(String(status)),
                 "duration_ms": .string(Self.milliseconds(duration)),
-                "bytes": .stringConvertible(bytes),
-            ])
+                "bytes": .string(String(bytes)),
+            ], source: "TaskPilot")
         }
         if let length = response.body.contentLength {
             finish(request.method == .head ? 0 : length)

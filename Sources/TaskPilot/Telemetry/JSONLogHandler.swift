@@ -4,17 +4,16 @@ import Glibc
 import Darwin
 #endif
 import Logging
-import NIOConcurrencyHelpers
 import OrderedJSON
 
-/// `log.format = json`: one JSON object a line on standard error, for log shippers.
+/// `log.format = json`: one JSON object a line on standard error (through `LogOutput`), for log
+/// shippers.
 /// Keys: `time` (ISO-8601 UTC), `level`, `label`, `message`, then the metadata's own keys,
 /// sorted. Metadata values that are lists or dictionaries are written as their text.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let label: String
-    private static let lock = NIOLock()
 
     public init(label: String, level: Logger.Level) {
         self.label = label
@@ -32,22 +31,10 @@ public struct JSONLogHandler: LogHandler {
         object.add("level", event.level.rawValue)
         object.add("label", label)
         object.add("message", "\(event.message)")
-        let merged = event.metadata.map { metadata.merging($0) { $1 } } ?? metadata
-        for key in merged.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
-            object.add(key, "\(merged[key]!)")
+        for (key, value) in TextLogHandler.merged(metadata, event.metadata) where !["time", "level", "label", "message"].contains(key) {
+            object.add(key, value.description)
         }
-        let line = Array((object.json + "\n").utf8)
-        // One write(2) a line, under a lock, so that lines from several threads never interleave.
-        Self.lock.withLock {
-            line.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                    guard written > 0 else { return }
-                    offset += written
-                }
-            }
-        }
+        LogOutput.standardError.write(object.json + "\n", urgent: event.level >= .warning)
     }
 
     /// `2026-11-27T10:00:00.123Z` from the system clock, without a Foundation formatter.

@@ -1,4 +1,5 @@
 import ServiceContextModule
+import Synchronization
 
 /// Who a request is, for logs, the command log and the DTP: its request id and its W3C trace
 /// context (https://www.w3.org/TR/trace-context/). It travels in `ServiceContext.current`, so
@@ -66,16 +67,35 @@ public struct RequestTrace: Sendable, Equatable {
         text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
+    /// `bytes` (8 or 16) random bytes as lowercase hex. Ids need to be unique and hard to
+    /// guess, not secret: SplitMix64 over a per-process random seed and a counter, instead of a
+    /// `getrandom` system call for every id (5 % of the constant route's time).
     static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var text = ""
+        var text = [UInt8]()
         text.reserveCapacity(bytes * 2)
         for _ in 0..<(bytes + 7) / 8 {
-            let word = generator.next() as UInt64
-            let hex = String(word, radix: 16)
-            text += String(repeating: "0", count: 16 - hex.count) + hex
+            var word = IdSource.next()
+            for _ in 0..<16 {
+                text.append(Self.hexDigits[Int(word >> 60)])
+                word <<= 4
+            }
         }
-        return String(text.prefix(bytes * 2))
+        return String(decoding: text.prefix(bytes * 2), as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
+
+/// Random-looking 64-bit words, cheap and safe from any thread.
+private enum IdSource {
+    private static let seed = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> UInt64 {
+        var z = seed &+ counter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

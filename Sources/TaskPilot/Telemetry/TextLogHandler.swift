@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOConcurrencyHelpers
+
+/// `log.format = text` (the default): swift-log's `StreamLogHandler` line
+/// (`2026-11-27T07:27:20+0000 info taskpilot: key=value [source] message`), written through
+/// `LogOutput`'s buffer rather than one system call a line.
+public struct TextLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = Self.timestamp()
+        line.reserveCapacity(256)
+        line += " "
+        line += event.level.rawValue
+        line += " "
+        line += label
+        line += ":"
+        for (key, value) in Self.merged(metadata, event.metadata) {
+            line += " "
+            line += key
+            line += "="
+            line += value.description
+        }
+        line += " ["
+        line += event.source
+        line += "] "
+        line += event.message.description
+        line += "\n"
+        LogOutput.standardError.write(line, urgent: event.level >= .warning)
+    }
+
+    /// The handler's metadata and the entry's (which wins), sorted by key. An array, not a
+    /// merged dictionary: this runs for every access line.
+    static func merged(_ handler: Logger.Metadata, _ entry: Logger.Metadata?) -> [(key: String, value: Logger.MetadataValue)] {
+        var pairs: [(key: String, value: Logger.MetadataValue)] = []
+        pairs.reserveCapacity(handler.count + (entry?.count ?? 0))
+        for (key, value) in handler where entry?[key] == nil {
+            pairs.append((key, value))
+        }
+        if let entry {
+            for (key, value) in entry {
+                pairs.append((key, value))
+            }
+        }
+        pairs.sort { $0.key < $1.key }
+        return pairs
+    }
+
+    /// Local time to the second, as `StreamLogHandler` writes it; formatted once a second.
+    static func timestamp() -> String {
+        let now = time(nil)
+        return lastTimestamp.withLockedValue { last in
+            if last.second != now {
+                last = (now, format(now))
+            }
+            return last.text
+        }
+    }
+
+    private static let lastTimestamp = NIOLockedValueBox<(second: time_t, text: String)>((0, ""))
+
+    private static func format(_ second: time_t) -> String {
+        var now = second
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [Int8](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
