@@ -33,8 +33,13 @@ public final class LogOutput: Sendable {
 
     /// Queues one line (ending with a newline); `urgent` writes it, and all before it, now.
     func write(_ line: String, urgent: Bool) {
+        write(urgent: urgent) { $0.append(contentsOf: line.utf8) }
+    }
+
+    /// Queues the bytes `body` appends, written straight into the buffer (no line built first).
+    func write(urgent: Bool, _ body: (inout [UInt8]) -> Void) {
         let full = pending.withLockedValue { buffer in
-            buffer.append(contentsOf: line.utf8)
+            body(&buffer)
             return buffer.count >= Self.flushAt
         }
         if urgent || full {

@@ -25,25 +25,27 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = Self.timestamp()
-        line.reserveCapacity(256)
-        line += " "
-        line += event.level.rawValue
-        line += " "
-        line += label
-        line += ":"
-        for (key, value) in Self.merged(metadata, event.metadata) {
-            line += " "
-            line += key
-            line += "="
-            line += value.description
+        let timestamp = Self.timestamp()
+        let pairs = Self.merged(metadata, event.metadata)
+        LogOutput.standardError.write(urgent: event.level >= .warning) { out in
+            out.append(contentsOf: timestamp.utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: event.level.rawValue.utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: label.utf8)
+            out.append(UInt8(ascii: ":"))
+            for (key, value) in pairs {
+                out.append(UInt8(ascii: " "))
+                out.append(contentsOf: key.utf8)
+                out.append(UInt8(ascii: "="))
+                out.append(contentsOf: value.description.utf8)
+            }
+            out.append(contentsOf: " [".utf8)
+            out.append(contentsOf: event.source.utf8)
+            out.append(contentsOf: "] ".utf8)
+            out.append(contentsOf: event.message.description.utf8)
+            out.append(UInt8(ascii: "\n"))
         }
-        line += " ["
-        line += event.source
-        line += "] "
-        line += event.message.description
-        line += "\n"
-        LogOutput.standardError.write(line, urgent: event.level >= .warning)
     }
 
     /// The handler's metadata and the entry's (which wins), sorted by key. An array, not a
