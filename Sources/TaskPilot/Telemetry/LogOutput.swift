@@ -6,21 +6,57 @@ import Darwin
 import Foundation
 import NIOConcurrencyHelpers
 
-/// Standard error, buffered: log lines gather in memory and one thread writes them out every
-/// 20 ms, or at once when they reach 64 KiB or a line is a warning or worse. One `write(2)` per
-/// line cost a quarter of the constant route's throughput. A crash can lose the last 20 ms of
-/// info lines; `flush()` runs before the process exits normally.
+/// Standard error, buffered per thread: each thread appends its log lines to a buffer of its
+/// own, and one thread writes them all out every 20 ms, or at once when a buffer reaches 64 KiB
+/// or a line is a warning or worse. One `write(2)` per line, and then one lock shared by every
+/// thread, each cost a sixth of the constant route's throughput.
+///
+/// Lines from different threads within one 20 ms window may come out of time order; each
+/// carries its time. A crash can lose the last 20 ms of info lines; `flush()` runs before the
+/// process exits normally.
 public final class LogOutput: Sendable {
     public static let standardError = LogOutput(descriptor: STDERR_FILENO)
 
     private let descriptor: Int32
-    private let pending = NIOLockedValueBox<[UInt8]>([])
-    /// Serializes writers, so that a flush never interleaves with another's bytes.
+    private let key: pthread_key_t
+    private let buffers = NIOLockedValueBox<[ThreadBuffer]>([])
+    /// Serializes flushes, so that one flush's bytes never interleave with another's.
     private let writing = NIOLock()
     private static let flushAt = 64 * 1024
 
+    /// One thread's pending lines. Its lock is taken by that thread for every line and by the
+    /// flush every 20 ms: hardly ever contended.
+    final class ThreadBuffer: @unchecked Sendable {
+        let lock = NIOLock()
+        var bytes: [UInt8] = []
+        private var second: time_t = -1
+        private var localTime: [UInt8] = []
+
+        /// Local time to the second (`2026-11-27T07:27:20+0000`), formatted once a second.
+        func textTimestamp() -> [UInt8] {
+            let now = time(nil)
+            if now != second {
+                second = now
+                localTime = Self.format(now)
+            }
+            return localTime
+        }
+
+        private static func format(_ second: time_t) -> [UInt8] {
+            var now = second
+            var parts = tm()
+            localtime_r(&now, &parts)
+            var buffer = [Int8](repeating: 0, count: 32)
+            let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+            return buffer.prefix(count).map { UInt8(bitPattern: $0) }
+        }
+    }
+
     private init(descriptor: Int32) {
         self.descriptor = descriptor
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        self.key = key
         let thread = Thread { [self] in
             while true {
                 usleep(20_000)
@@ -33,14 +69,15 @@ public final class LogOutput: Sendable {
 
     /// Queues one line (ending with a newline); `urgent` writes it, and all before it, now.
     func write(_ line: String, urgent: Bool) {
-        write(urgent: urgent) { $0.append(contentsOf: line.utf8) }
+        write(urgent: urgent) { out, _ in out.append(contentsOf: line.utf8) }
     }
 
-    /// Queues the bytes `body` appends, written straight into the buffer (no line built first).
-    func write(urgent: Bool, _ body: (inout [UInt8]) -> Void) {
-        let full = pending.withLockedValue { buffer in
-            body(&buffer)
-            return buffer.count >= Self.flushAt
+    /// Queues the bytes `body` appends to this thread's buffer (no line is built first).
+    func write(urgent: Bool, _ body: (inout [UInt8], ThreadBuffer) -> Void) {
+        let buffer = threadBuffer()
+        let full = buffer.lock.withLock {
+            body(&buffer.bytes, buffer)
+            return buffer.bytes.count >= Self.flushAt
         }
         if urgent || full {
             flush()
@@ -49,18 +86,36 @@ public final class LogOutput: Sendable {
 
     public func flush() {
         writing.withLock {
-            let bytes = pending.withLockedValue { buffer -> [UInt8] in
-                defer { buffer.removeAll(keepingCapacity: true) }
-                return buffer
-            }
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    guard written > 0 else { return }
-                    offset += written
+            for buffer in buffers.withLockedValue({ $0 }) {
+                let bytes = buffer.lock.withLock { () -> [UInt8] in
+                    defer { buffer.bytes.removeAll(keepingCapacity: true) }
+                    return buffer.bytes
                 }
+                write(bytes)
             }
         }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
+
+    /// This thread's buffer, made on its first line. Threads here (event loops, the concurrency
+    /// pool, the database lanes) live as long as the process, so buffers are never freed.
+    private func threadBuffer() -> ThreadBuffer {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<ThreadBuffer>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let made = ThreadBuffer()
+        pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        buffers.withLockedValue { $0.append(made) }
+        return made
     }
 }

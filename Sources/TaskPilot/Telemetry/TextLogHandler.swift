@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
-import NIOConcurrencyHelpers
 
 /// `log.format = text` (the default): swift-log's `StreamLogHandler` line
 /// (`2026-11-27T07:27:20+0000 info taskpilot: key=value [source] message`), written through
@@ -25,10 +19,9 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let timestamp = Self.timestamp()
         let pairs = Self.merged(metadata, event.metadata)
-        LogOutput.standardError.write(urgent: event.level >= .warning) { out in
-            out.append(contentsOf: timestamp.utf8)
+        LogOutput.standardError.write(urgent: event.level >= .warning) { out, thread in
+            out.append(contentsOf: thread.textTimestamp())
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: event.level.rawValue.utf8)
             out.append(UInt8(ascii: " "))
@@ -63,27 +56,5 @@ public struct TextLogHandler: LogHandler {
         }
         pairs.sort { $0.key < $1.key }
         return pairs
-    }
-
-    /// Local time to the second, as `StreamLogHandler` writes it; formatted once a second.
-    static func timestamp() -> String {
-        let now = time(nil)
-        return lastTimestamp.withLockedValue { last in
-            if last.second != now {
-                last = (now, format(now))
-            }
-            return last.text
-        }
-    }
-
-    private static let lastTimestamp = NIOLockedValueBox<(second: time_t, text: String)>((0, ""))
-
-    private static func format(_ second: time_t) -> String {
-        var now = second
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [Int8](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
