@@ -13,8 +13,8 @@ public final class TaskPilotMetrics: Sendable {
     public let enabled: Bool
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let http = NIOLockedValueBox<[HTTPKey: HTTPHandles]>([:])
-    private let scheduler = NIOLockedValueBox<[SchedulerKey: SchedulerHandles]>([:])
+    private let http = HandleCache<HTTPKey, HTTPHandles>()
+    private let scheduler = HandleCache<SchedulerKey, SchedulerHandles>()
     private let scrapeHooks = NIOLockedValueBox<[@Sendable (TaskPilotMetrics) -> Void]>([])
     let commitWrites: CoreMetrics.Recorder
     let commitDuration: CoreMetrics.Timer
@@ -67,9 +67,8 @@ public final class TaskPilotMetrics: Sendable {
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         guard enabled else { return }
         let key = HTTPKey(route: route, method: method, status: status)
-        let handles = http.withLockedValue { handles in
-            if let found = handles[key] { return found }
-            let made = HTTPHandles(
+        let handles = http.value(for: key) {
+            HTTPHandles(
                 requests: CoreMetrics.Counter(
                     label: "taskpilot_http_requests_total",
                     dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory
@@ -78,8 +77,6 @@ public final class TaskPilotMetrics: Sendable {
                     label: "taskpilot_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory
                 )
             )
-            handles[key] = made
-            return made
         }
         handles.requests.increment()
         handles.duration.recordNanoseconds(duration.nanoseconds)
@@ -90,15 +87,12 @@ public final class TaskPilotMetrics: Sendable {
     func recordSchedulerCall(_ kind: SchedulerCallKind, outcome: String, duration: Duration) {
         guard enabled else { return }
         let key = SchedulerKey(kind: kind, outcome: outcome)
-        let handles = scheduler.withLockedValue { handles in
-            if let found = handles[key] { return found }
+        let handles = scheduler.value(for: key) {
             let dimensions = [("kind", kind.rawValue), ("outcome", outcome)]
-            let made = SchedulerHandles(
+            return SchedulerHandles(
                 calls: CoreMetrics.Counter(label: "taskpilot_scheduler_calls_total", dimensions: dimensions, factory: factory),
                 duration: CoreMetrics.Timer(label: "taskpilot_scheduler_call_duration_seconds", dimensions: dimensions, factory: factory)
             )
-            handles[key] = made
-            return made
         }
         handles.calls.increment()
         handles.duration.recordNanoseconds(duration.nanoseconds)
