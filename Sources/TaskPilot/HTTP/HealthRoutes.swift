@@ -53,7 +53,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         object.addRaw("shuttingDown", draining ? "true" : "false")
         let report = scheduler.report
         var dtp = JSONObject()
-        dtp.add("status", report.status.rawValue)
+        dtp.add("status", report.status.name)
         dtp.add("lastError", report.lastError)
         dtp.add("lastErrorAt", report.lastErrorAt)
         object.addRaw("scheduler", dtp.json)

@@ -8,18 +8,30 @@ import Synchronization
 public struct RequestTrace: Sendable, Equatable {
     /// The client's `X-Request-Id` when it was sane, else one TaskPilot made.
     public let requestId: String
-    /// 32 lowercase hex digits: the caller's trace, or a new one.
-    public let traceId: String
-    /// 16 lowercase hex digits: this request's own span, the parent of each DTP call's span.
-    public let spanId: String
+    /// The caller's trace id, or the words of a new one: written out as hex only when a DTP
+    /// call needs it, since most requests make none.
+    private let trace: Trace
     /// The caller's trace flags (`01` sampled), kept as received.
     public let flags: String
     /// The caller's `tracestate`, passed on unchanged.
     public let traceState: String?
 
-    /// A `traceparent` for one outgoing call: same trace, a new span whose parent is this request.
+    private enum Trace: Sendable, Equatable {
+        case continued(String)
+        case started(UInt64, UInt64)
+    }
+
+    /// 32 lowercase hex digits: the caller's trace, or a new one.
+    public var traceId: String {
+        switch trace {
+        case .continued(let id): id
+        case .started(let high, let low): Self.hex(high) + Self.hex(low)
+        }
+    }
+
+    /// A `traceparent` for one outgoing call: same trace, a new span id for the call.
     func childTraceParent() -> String {
-        "00-\(traceId)-\(Self.randomHex(bytes: 8))-\(flags)"
+        "00-\(traceId)-\(Self.hex(IdSource.next()))-\(flags)"
     }
 
     /// Longest `X-Request-Id` taken from a client.
@@ -31,20 +43,19 @@ public struct RequestTrace: Sendable, Equatable {
            header.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
             return header
         }
-        return randomHex(bytes: 16)
+        return newRequestId()
     }
 
     /// Continues a valid `traceparent` (version 00, or a later version read as 00 as the
     /// specification asks), or starts a new trace.
     init(requestIdHeader: String?, traceParent: String?, traceState: String?) {
         requestId = Self.requestId(from: requestIdHeader)
-        spanId = Self.randomHex(bytes: 8)
         if let parent = traceParent.flatMap(Self.parse) {
-            traceId = parent.traceId
+            trace = .continued(parent.traceId)
             flags = parent.flags
             self.traceState = traceState.flatMap { $0.isEmpty || $0.utf8.count > 512 ? nil : $0 }
         } else {
-            traceId = Self.randomHex(bytes: 16)
+            trace = .started(IdSource.next(), IdSource.next())
             flags = "01"
             self.traceState = nil
         }
@@ -67,26 +78,29 @@ public struct RequestTrace: Sendable, Equatable {
         text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    /// `bytes` (8 or 16) random bytes as lowercase hex. Ids need to be unique and hard to
-    /// guess, not secret: SplitMix64 over a per-process random seed and a counter, instead of a
-    /// `getrandom` system call for every id (5 % of the constant route's time).
-    static func randomHex(bytes: Int) -> String {
-        var text = [UInt8]()
-        text.reserveCapacity(bytes * 2)
-        for _ in 0..<(bytes + 7) / 8 {
-            var word = IdSource.next()
-            for _ in 0..<16 {
-                text.append(Self.hexDigits[Int(word >> 60)])
+    /// 32 hex digits, unique and hard to guess (not secret): see `IdSource`.
+    static func newRequestId() -> String {
+        hex(IdSource.next()) + hex(IdSource.next())
+    }
+
+    /// 16 lowercase hex digits.
+    static func hex(_ value: UInt64) -> String {
+        var word = value
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                buffer[index] = hexDigits[Int(word >> 60)]
                 word <<= 4
             }
+            return 16
         }
-        return String(decoding: text.prefix(bytes * 2), as: UTF8.self)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
-/// Random-looking 64-bit words, cheap and safe from any thread.
+/// Random-looking 64-bit words, cheap and safe from any thread: SplitMix64 over a per-process
+/// random seed and a counter, instead of a `getrandom` system call for every id (5 % of the
+/// constant route's time).
 private enum IdSource {
     private static let seed = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(0)
