@@ -82,12 +82,9 @@ struct Serve: AsyncParsableCommand {
     /// `log.level` and `log.format` for every logger in the process, the libraries' included.
     static func bootstrapLogging(_ configuration: TaskPilotConfiguration) {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        let json = configuration.logFormat == "json"
+        let format: TaskPilotLogHandler.Format = configuration.logFormat == "json" ? .json : .text
         LoggingSystem.bootstrap { label in
-            if json {
-                return JSONLogHandler(label: label, level: level)
-            }
-            return TextLogHandler(label: label, level: level)
+            TaskPilotLogHandler(label: label, level: level, format: format)
         }
     }
 }

@@ -2,8 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
-import NIOConcurrencyHelpers
 import TaskPilot
 import Testing
 
@@ -41,9 +39,8 @@ import Testing
     }
 
     @Test func aClientThatLeavesMidBodyIsNotAnError() async throws {
-        let messages = NIOLockedValueBox<[String]>([])
-        let logger = Logger(label: "test") { _ in RecordingLogHandler(messages: messages) }
-        let application = try await buildApplication(configuration, logger: logger)
+        let log = CapturedLog()
+        let application = try await buildApplication(configuration, logger: log.logger(level: .warning))
         try await application.test(.live) { client in
             do {
                 let socket = try RawSocket(port: try #require(client.port))
@@ -52,7 +49,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await client.send(.get, "/api/tasks").text == #"{"items":[],"nextCursor":null}"#)
         }
-        #expect(messages.withLockedValue { $0 }.filter { $0.contains("unhandled") }.isEmpty, "\(messages.withLockedValue { $0 })")
+        #expect(log.all.filter { $0.message.contains("unhandled") }.isEmpty, "\(log.all.map(\.text))")
     }
 
     @Test(arguments: ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "json"])

@@ -17,13 +17,16 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     /// Up while the database is open and its last write did not fail for want of storage. It
     /// touches no table, so it costs what a constant route costs and can be polled freely.
     private func health() -> Response {
-        guard database.isOpen else {
-            return Self.down(reason: "the database is closed")
-        }
-        if let failure = database.storageFailure {
-            return Self.down(reason: failure.message)
+        if let fault = Self.storageFault(database) {
+            return Self.down(reason: fault)
         }
         return JSONResponse.make(#"{"status":"UP"}"#)
+    }
+
+    /// Closed, or its last write failed for want of storage: what both probes refuse for.
+    private static func storageFault(_ database: Database) -> String? {
+        guard database.isOpen else { return "the database is closed" }
+        return database.storageFailure?.message
     }
 
     private static func down(reason: String) -> Response {
@@ -64,8 +67,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     /// any write (an empty one), so a stuck writer holds the probe's answer too, and a load
     /// balancer's probe times out: not ready either way.
     private static func storageProblem(_ database: Database) async -> String? {
-        guard database.isOpen else { return "the database is closed" }
-        if let failure = database.storageFailure { return failure.message }
+        if let fault = storageFault(database) { return fault }
         do {
             try await database.write { _ in }
             return nil

@@ -42,14 +42,14 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
         let logger = context.logger
         let metrics = metrics
         let method = request.method.rawValue
-        let path = request.uri.path
+        let uri = request.uri
         let status = response.status.code
         let finish: @Sendable (Int) -> Void = { bytes in
             let duration = ContinuousClock.now - started
             metrics.recordRequest(route: route, method: method, status: status, duration: duration)
             guard logger.logLevel <= .info else { return }
             // `source` given: left out, swift-log works it out from #fileID on every call.
-            logger.info("\(method) \(path) \(status)", metadata: [
+            logger.info("\(method) \(uri.path) \(status)", metadata: [
                 "route": .string(route),
                 "status": .string(String(status)),
                 "duration_ms": .string(Self.milliseconds(duration)),

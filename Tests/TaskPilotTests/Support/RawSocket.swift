@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import NIOConcurrencyHelpers
 
 /// A bare TCP connection to loopback, for requests no HTTP client would send: HTTP/1.0, a body
 /// cut off mid-way.
@@ -39,21 +37,5 @@ final class RawSocket {
             received += buffer[0..<count]
         }
         return nil
-    }
-}
-
-/// Keeps every log message at `warning` or above, to prove that something was not logged.
-struct RecordingLogHandler: LogHandler {
-    let messages: NIOLockedValueBox<[String]>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .warning
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        messages.withLockedValue { $0.append("\(event.level): \(event.message)") }
     }
 }
