@@ -1,8 +1,8 @@
 import Foundation
 
 // Usage: ResourceEmbedder OUTPUT.swift FILE...
-// Writes a Swift file declaring `embeddedResources`: each file's name and exact text, in the
-// order given, so that the binary carries them and needs no file beside it.
+// Writes a Swift file declaring `embeddedResources`: each file's name (without its folder) and
+// exact text, in the order given, so that the binary carries them and needs no file beside it.
 
 func swiftLiteral(_ text: String) -> String {
     var literal = "\""

@@ -110,6 +110,7 @@ import Testing
                 let first = try await client.createTask()
                 let bound = try await client.send(.post, "/api/tasks/\(first)/scheduler", json: "{}")
                 let dtpId = try #require(bound.object[int: "schedulerTaskId"])
+                #expect(bound.object["bindingOrigin"] as? String == "CREATED")
 
                 // Already bound: the same binding again, nothing created.
                 for body in [nil, "{}", #"{"schedulerTaskId":\#(dtpId)}"#] {
@@ -130,6 +131,7 @@ import Testing
                 #expect(taken.source == nil)
                 #expect(taken.object["message"] as? String == "Scheduler task \(dtpId) is already bound to task \(first)")
                 #expect(try await client.send(.get, "/api/tasks/\(second)").object["schedulerTaskId"] is NSNull)
+                #expect(try await client.send(.get, "/api/tasks/\(second)").object["bindingOrigin"] is NSNull)
 
                 // Attach a web task to a DTP task made elsewhere.
                 let elsewhere = try await scheduler.send(.post, "/tasks", json: #"{"type":"demo","payload":"made elsewhere"}"#)
@@ -137,6 +139,7 @@ import Testing
                 let attached = try await client.send(.post, "/api/tasks/\(second)/scheduler", json: #"{"schedulerTaskId":\#(elsewhereId)}"#)
                 #expect(attached.status == .ok)
                 #expect(attached.object[int: "schedulerTaskId"] == elsewhereId)
+                #expect(attached.object["bindingOrigin"] as? String == "ATTACHED")
 
                 // Attach to a DTP task that does not exist: the DTP's 404, nothing stored.
                 let third = try await client.createTask()

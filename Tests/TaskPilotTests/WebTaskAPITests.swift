@@ -35,7 +35,7 @@ import Testing
             let task = response.object
             let id = try #require(task[int: "id"])
             #expect(response.headers[.location] == "/api/tasks/\(id)")
-            #expect(response.keyOrder == ["id", "type", "payload", "status", "schedulerTaskId", "createdAt", "updatedAt", "execution"])
+            #expect(response.keyOrder == ["id", "type", "payload", "status", "schedulerTaskId", "bindingOrigin", "createdAt", "updatedAt", "execution"])
             #expect(task["execution"] is NSNull, "never bound, never observed")
             #expect(task["type"] as? String == "demo")
             #expect(task["payload"] as? String == "hello")

@@ -163,7 +163,8 @@ func buildRouter(
         maxPageSize: configuration.maxPageSize,
         idempotencyTTLHours: configuration.idempotencyTTLHours
     ).add(to: tasks)
-    ExecutionRoutes(service: executions, maxBodyBytes: configuration.maxBodyBytes).add(to: tasks)
+    ExecutionRoutes(service: executions, maxBodyBytes: configuration.maxBodyBytes, maxPageSize: configuration.maxPageSize).add(to: tasks)
+    ConsoleRoutes().add(to: router)
     router.addMethodNotAllowedRoutes()
     return router
 }

@@ -12,12 +12,14 @@ public struct WebTask: Sendable, Equatable {
     public var updatedAt: String
     /// The last DTP answer TaskPilot heard for the bound execution; nil when unbound or never observed.
     public var execution: ExecutionObservation?
+    /// Whether the bind created the DTP task or attached to an existing one; nil when unbound.
+    public var bindingOrigin: BindingOrigin?
 
     public static let maxTypeLength = 128
     public static let maxPayloadBytes = 256 * 1024
 
-    /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`,
-    /// one never observed `"execution":null`.
+    /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`
+    /// and `"bindingOrigin":null`, one never observed `"execution":null`.
     public var json: String {
         var object = JSONObject()
         object.add("id", id)
@@ -25,6 +27,7 @@ public struct WebTask: Sendable, Equatable {
         object.add("payload", payload)
         object.add("status", status.rawValue)
         object.add("schedulerTaskId", schedulerTaskId)
+        object.add("bindingOrigin", bindingOrigin?.rawValue)
         object.add("createdAt", createdAt)
         object.add("updatedAt", updatedAt)
         object.addRaw("execution", execution?.json ?? "null")

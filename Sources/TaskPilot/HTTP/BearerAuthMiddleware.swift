@@ -1,19 +1,21 @@
 import Hummingbird
 
-/// When API tokens are configured, every route but the probes (`/api/health`, `/api/ready`)
-/// and, when `metrics.public`, `/metrics` needs `Authorization: Bearer <token>`; anything else
-/// is a 401 with `WWW-Authenticate: Bearer`.
+/// When API tokens are configured, every route but the probes (`/api/health`, `/api/ready`),
+/// the console's files (`/`, `/console/…`: they hold no data, and the console asks for the token
+/// the API needs) and, when `metrics.public`, `/metrics` needs `Authorization: Bearer <token>`;
+/// anything else is a 401 with `WWW-Authenticate: Bearer`.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [[UInt8]]
     let openPaths: Set<String>
 
     init(tokens: [String], metricsPublic: Bool) {
         self.tokens = tokens.map { Array($0.utf8) }
-        self.openPaths = metricsPublic ? ["/api/health", "/api/ready", "/metrics"] : ["/api/health", "/api/ready"]
+        self.openPaths = metricsPublic ? ["/", "/api/health", "/api/ready", "/metrics"] : ["/", "/api/health", "/api/ready"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !tokens.isEmpty, !openPaths.contains(request.uri.path) else {
+        let path = request.uri.path
+        guard !tokens.isEmpty, !openPaths.contains(path), !path.hasPrefix("/console/") else {
             return try await next(request, context)
         }
         guard let presented = Self.bearerToken(request.headers[.authorization]), isKnown(presented) else {

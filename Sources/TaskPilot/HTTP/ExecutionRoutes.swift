@@ -1,15 +1,18 @@
 import HTTPTypes
 import Hummingbird
 
-/// `/api/tasks/{id}/scheduler` and `/api/tasks/{id}/execution…`: the routes that reach the DTP.
+/// `/api/tasks/{id}/scheduler` and `/api/tasks/{id}/execution…`: the routes that reach the DTP;
+/// `/api/tasks/{id}/commands`: what was sent to it for the task.
 struct ExecutionRoutes<Context: RequestContext>: Sendable {
     let service: ExecutionService
     let maxBodyBytes: Int
+    let maxPageSize: Int
 
     func add(to group: RouterGroup<Context>) {
         group.post(":id/scheduler", use: bind)
         group.get(":id/execution", use: execution)
         group.put(":id/execution/cancel", use: cancelExecution)
+        group.get(":id/commands", use: commands)
     }
 
     @Sendable func bind(_ request: Request, context: Context) async throws -> Response {
@@ -29,6 +32,12 @@ struct ExecutionRoutes<Context: RequestContext>: Sendable {
 
     @Sendable func cancelExecution(_ request: Request, context: Context) async throws -> Response {
         Self.passThrough(try await service.cancelExecution(webTaskId: try RequestParsing.taskId(context)))
+    }
+
+    @Sendable func commands(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestParsing.taskId(context)
+        let query = try RequestParsing.commandQuery(request, maxPageSize: maxPageSize)
+        return JSONResponse.make(try await service.commands(webTaskId: id, before: query.before, limit: query.limit).json)
     }
 
     /// The DTP's answer as it came: its status, its `Content-Type` and its body bytes,

@@ -108,4 +108,27 @@ enum RequestParsing {
         }
         return query
     }
+
+    /// `limit` (default 50) and `before` (a command id) of `GET /api/tasks/{id}/commands`.
+    static func commandQuery(_ request: Request, maxPageSize: Int) throws(TaskPilotError) -> (before: Int64?, limit: Int) {
+        let parameters = request.uri.queryParameters
+        if let unknown = parameters.first(where: { !["limit", "before"].contains(String($0.key)) }) {
+            throw .invalid("unknown query parameter \"\(unknown.key)\"; known are limit, before")
+        }
+        var limit = 50
+        if let text = parameters.get("limit") {
+            guard let value = Int(text), (1...maxPageSize).contains(value) else {
+                throw .invalid("limit must be an integer from 1 to \(maxPageSize)")
+            }
+            limit = value
+        }
+        var before: Int64?
+        if let text = parameters.get("before") {
+            guard let id = canonicalId(text) else {
+                throw .invalid("before must be a command id: a positive 64-bit integer in decimal")
+            }
+            before = id
+        }
+        return (before, limit)
+    }
 }

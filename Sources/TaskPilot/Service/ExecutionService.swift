@@ -94,6 +94,17 @@ public struct ExecutionService: Sendable {
         return answer
     }
 
+    /// A page of the commands sent to the DTP for a web task, newest first.
+    public func commands(webTaskId: Int64, before: Int64?, limit: Int) async throws -> CommandLogPage {
+        // One more than asked tells whether another page follows.
+        guard var items = try await commandLog.entries(webTaskId: webTaskId, before: before, limit: limit + 1) else {
+            throw TaskPilotError.taskNotFound(webTaskId)
+        }
+        let more = items.count > limit
+        items = Array(items.prefix(limit))
+        return CommandLogPage(items: items, nextBefore: more ? items.last?.id : nil)
+    }
+
     private func attach(_ task: WebTask, to schedulerTaskId: Int64) async throws -> BindResult {
         if let owner = try await repository.owner(ofSchedulerTask: schedulerTaskId) {
             throw Self.alreadyOwned(schedulerTaskId, by: owner)

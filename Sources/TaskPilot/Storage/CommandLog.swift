@@ -22,6 +22,9 @@ public protocol CommandLog: Sendable {
     /// Records a command about to be sent; `requestId` is the request it is sent for.
     func start(_ command: SchedulerCommand, webTaskId: Int64, schedulerTaskId: Int64?, requestId: String?) async throws -> Int64
     func finish(_ outcome: CommandOutcome) async throws
+    /// A web task's commands, newest first, each older than `before` when given; nil when
+    /// there is no such web task.
+    func entries(webTaskId: Int64, before: Int64?, limit: Int) async throws -> [CommandLogEntry]?
 }
 
 public struct SQLiteCommandLog: CommandLog {
@@ -40,6 +43,20 @@ public struct SQLiteCommandLog: CommandLog {
 
     public func finish(_ outcome: CommandOutcome) async throws {
         try await database.write { try $0.finishCommand(outcome) }
+    }
+
+    public func entries(webTaskId: Int64, before: Int64?, limit: Int) async throws -> [CommandLogEntry]? {
+        try await database.read { connection in
+            guard try connection.queryFirst(CommandLogSQL.taskExists, webTaskId, map: { _ in true }) != nil else {
+                return nil
+            }
+            return try connection.query(CommandLogSQL.selectForTask, webTaskId, before ?? Int64.max, limit) { row in
+                CommandLogEntry(
+                    id: row.int64(0), command: row.string(1), schedulerTaskId: row.optionalInt64(2), requestId: row.optionalString(3),
+                    startedAt: row.string(4), finishedAt: row.optionalString(5), httpStatus: row.optionalInt64(6), message: row.optionalString(7)
+                )
+            }
+        }
     }
 }
 

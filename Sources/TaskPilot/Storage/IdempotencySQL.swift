@@ -8,7 +8,8 @@ enum IdempotencySQL {
 
     /// The task created under a key, in `WebTaskSQL`'s column order.
     static let selectTask = """
-        SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at
+        SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at,
+            NULL, NULL, NULL, NULL, NULL, NULL, NULL, b.origin
         FROM idempotency_keys k
         JOIN web_tasks t ON t.id = k.web_task_id
         LEFT JOIN bindings b ON b.web_task_id = t.id

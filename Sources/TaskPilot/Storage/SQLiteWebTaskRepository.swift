@@ -136,7 +136,8 @@ extension WebTask {
                 status: row.string(7), retryState: row.optionalString(8), attemptCount: row.optionalInt64(9),
                 maxAttempts: row.optionalInt64(10), lastError: row.optionalString(11),
                 schedulerUpdatedAt: row.optionalString(12), observedAt: row.string(13)
-            )
+            ),
+            bindingOrigin: row.optionalString(14).flatMap(BindingOrigin.init(rawValue:))
         )
     }
 }

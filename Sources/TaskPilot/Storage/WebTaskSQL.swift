@@ -4,10 +4,12 @@ import SQLiteDB
 /// `columns`, in the order `WebTask(row:)` reads them.
 enum WebTaskSQL {
     /// id, type, payload, status, scheduler task id, created, updated, then the observation:
-    /// status, retry state, attempts, max attempts, last error, DTP's updatedAt, observed at.
+    /// status, retry state, attempts, max attempts, last error, DTP's updatedAt, observed at;
+    /// last the binding's origin.
     static let columns = """
         t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at,
-        o.status, o.retry_state, o.attempt_count, o.max_attempts, o.last_error, o.scheduler_updated_at, o.observed_at
+        o.status, o.retry_state, o.attempt_count, o.max_attempts, o.last_error, o.scheduler_updated_at, o.observed_at,
+        b.origin
         """
 
     static let tables = """
@@ -17,7 +19,7 @@ enum WebTaskSQL {
 
     static let insert = """
         INSERT INTO web_tasks (type, payload) VALUES (?, ?)
-        RETURNING id, type, payload, status, NULL, created_at, updated_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        RETURNING id, type, payload, status, NULL, created_at, updated_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         """
 
     static let selectById = "SELECT \(columns) FROM \(tables) WHERE t.id = ?"
@@ -96,19 +98,5 @@ enum WebTaskSQL {
 
     static let touch = """
         UPDATE web_tasks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
-        """
-}
-
-/// The SQL behind `SQLiteCommandLog`.
-enum CommandLogSQL {
-    static let insertStarted = """
-        INSERT INTO scheduler_commands (web_task_id, command, scheduler_task_id, request_id) VALUES (?, ?, ?, ?)
-        """
-
-    static let finish = """
-        UPDATE scheduler_commands
-        SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-            scheduler_task_id = coalesce(?, scheduler_task_id), http_status = ?, message = ?
-        WHERE id = ?
         """
 }

@@ -1,0 +1,119 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// `taskpilot events`: follows the change feed, one line an event, until interrupted. When the
+/// stream drops (a TaskPilot restart) it reconnects after the last event it printed.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Follow the change feed, one line an event, until interrupted.",
+        discussion: "json prints each event's data as the server sent it. The token comes from TASKPILOT_TOKEN."
+    )
+
+    @Option(help: "Only this web task's events.") var task: Int64?
+    @Option(help: "Start after this event id; 0 replays every event kept. (default: from the next new event)") var after: Int64?
+    @OptionGroup var client: ClientOptions
+
+    func validate() throws {
+        if let task, task <= 0 { throw ValidationError("--task is a positive integer, not \(task)") }
+        if let after, after < 0 { throw ValidationError("--after is 0 or a positive integer, not \(after)") }
+    }
+
+    func run() async throws {
+        // A closed pipe is an answer (EPIPE), not a signal that kills the process mid-line.
+        signal(SIGPIPE, SIG_IGN)
+        try await client.withClient { api in
+            var cursor = after
+            var connected = false
+            var delay = Duration.milliseconds(250)
+            while true {
+                var parameters: [String] = []
+                if let task { parameters.append("taskId=\(task)") }
+                if let cursor { parameters.append("after=\(cursor)") }
+                let path = "/api/events" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+                do {
+                    let response = try await api.open(path, accept: "text/event-stream")
+                    guard response.status == .ok else {
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        api.fail(APIAnswer(status: response.status, headers: response.headers, body: body))
+                    }
+                    connected = true
+                    delay = .milliseconds(250)
+                    var stream = SSEStream()
+                    for try await buffer in response.body {
+                        for frame in stream.frames(appending: buffer) {
+                            cursor = frame.id ?? cursor
+                            show(frame.event, api.output)
+                        }
+                    }
+                } catch {
+                    guard connected else { api.unreachable(error) }
+                }
+                FileHandle.standardError.write(Data("taskpilot: the stream closed; reconnecting after event \(cursor.map(String.init) ?? "none")\n".utf8))
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Writes the line at once (unbuffered), so that a pipe reader sees each event as it comes.
+    private func show(_ frame: (type: String, data: String)?, _ output: ClientOptions.Output) {
+        guard let frame else { return }
+        var line = output == .json ? frame.data : "reset: \(frame.data)"
+        if output == .table, frame.type != "reset", let event = (try? JSONSerialization.jsonObject(with: Data(frame.data.utf8))) as? [String: Any] {
+            line = ClientTable.eventLine(event)
+        }
+        var bytes = Array((line + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                // The reader is gone (`… | head`): following on has no one to tell.
+                Foundation.exit(0)
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}
+
+/// Server-Sent Events frames out of a byte stream (WHATWG HTML § 9.2), as far as TaskPilot
+/// sends them: `id`, `event` and `data` lines, comments, a blank line after each frame.
+struct SSEStream {
+    private var pending = ""
+
+    struct Frame {
+        var id: Int64?
+        /// The event's type and data; nil for a frame with no data (a comment).
+        var event: (type: String, data: String)?
+    }
+
+    mutating func frames(appending buffer: ByteBuffer) -> [Frame] {
+        pending += String(buffer: buffer)
+        var frames: [Frame] = []
+        while let end = pending.range(of: "\n\n") {
+            let text = pending[..<end.lowerBound]
+            pending = String(pending[end.upperBound...])
+            var frame = Frame()
+            var type = "message"
+            var data: [Substring] = []
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
+                let field = line.prefix { $0 != ":" }
+                var value = line.dropFirst(field.count + 1)
+                if value.hasPrefix(" ") { value = value.dropFirst() }
+                switch field {
+                case "id": frame.id = Int64(value)
+                case "event": type = String(value)
+                case "data": data.append(value)
+                default: break
+                }
+            }
+            if !data.isEmpty {
+                frame.event = (type, data.joined(separator: "\n"))
+            }
+            frames.append(frame)
+        }
+        return frames
+    }
+}
