@@ -7,7 +7,7 @@ import Testing
 
 /// `taskpilot tasks …` and `taskpilot events`, the built executable against a live TaskPilot
 /// with the reference scheduler.
-@Suite struct CLITests {
+@Suite(.serialized) struct CLITests {
     let folder = TemporaryFolder()
 
     func cli(_ arguments: String..., server: String, token: String? = nil) async throws -> TaskPilotCLI.Result {
