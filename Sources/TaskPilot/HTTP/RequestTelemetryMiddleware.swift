@@ -48,13 +48,14 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             let duration = ContinuousClock.now - started
             metrics.recordRequest(route: route, method: method, status: status, duration: duration)
             guard logger.logLevel <= .info else { return }
-            // `source` given: left out, swift-log works it out from #fileID on every call.
-            logger.info("\(method) \(uri.path) \(status)", metadata: [
-                "route": .string(route),
-                "status": .string(String(status)),
-                "duration_ms": .string(Self.milliseconds(duration)),
-                "bytes": .string(String(bytes)),
-            ], source: "TaskPilot")
+            let fields = TaskPilotLogHandler.accessFields(route: route, status: status, durationMilliseconds: Self.milliseconds(duration), bytes: bytes)
+            // TaskPilot's own handler writes the line straight away (the access line is most of
+            // what is logged); any other (a test's) gets it through swift-log.
+            if let handler = logger.handler as? TaskPilotLogHandler {
+                handler.logAccess(method: method, path: uri.path, status: status, fields: fields)
+            } else {
+                logger.info("\(method) \(uri.path) \(status)", metadata: Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.key, .string($0.value)) }), source: "TaskPilot")
+            }
         }
         if let length = response.body.contentLength {
             finish(request.method == .head ? 0 : length)

@@ -36,14 +36,31 @@ public struct TaskPilotLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let pairs = Self.merged(metadata, event.metadata)
-        let urgent = event.level >= .warning
+        let pairs = Self.merged(metadata, event.metadata.map { entry in entry.map { (key: $0.key, value: $0.value.description) } } ?? [])
+        write(level: event.level, message: event.message.description, pairs: pairs, source: event.source)
+    }
+
+    /// One request's access line, exactly as `log(event:)` writes
+    /// `info("\(method) \(path) \(status)", metadata: ["route", "status", "duration_ms", "bytes"], source: "TaskPilot")`,
+    /// without making the event, its message and its metadata dictionary for every request.
+    func logAccess(method: String, path: String, status: Int, fields: [(key: String, value: String)]) {
+        guard logLevel <= .info else { return }
+        write(level: .info, message: "\(method) \(path) \(status)", pairs: Self.merged(metadata, fields), source: "TaskPilot")
+    }
+
+    /// The access line's metadata, sorted by key as `merged` expects an entry's.
+    static func accessFields(route: String, status: Int, durationMilliseconds: String, bytes: Int) -> [(key: String, value: String)] {
+        [("bytes", String(bytes)), ("duration_ms", durationMilliseconds), ("route", route), ("status", String(status))]
+    }
+
+    private func write(level: Logger.Level, message: String, pairs: [(key: String, value: String)], source: String) {
+        let urgent = level >= .warning
         switch format {
         case .text:
             LogOutput.standardError.write(urgent: urgent) { out, thread in
                 out.append(contentsOf: thread.textTimestamp())
                 out.append(UInt8(ascii: " "))
-                out.append(contentsOf: event.level.rawValue.utf8)
+                out.append(contentsOf: level.rawValue.utf8)
                 out.append(UInt8(ascii: " "))
                 out.append(contentsOf: label.utf8)
                 out.append(UInt8(ascii: ":"))
@@ -51,40 +68,38 @@ public struct TaskPilotLogHandler: LogHandler {
                     out.append(UInt8(ascii: " "))
                     out.append(contentsOf: key.utf8)
                     out.append(UInt8(ascii: "="))
-                    out.append(contentsOf: value.description.utf8)
+                    out.append(contentsOf: value.utf8)
                 }
                 out.append(contentsOf: " [".utf8)
-                out.append(contentsOf: event.source.utf8)
+                out.append(contentsOf: source.utf8)
                 out.append(contentsOf: "] ".utf8)
-                out.append(contentsOf: event.message.description.utf8)
+                out.append(contentsOf: message.utf8)
                 out.append(UInt8(ascii: "\n"))
             }
         case .json:
             var object = JSONObject()
             object.add("time", Self.jsonTimestamp())
-            object.add("level", event.level.rawValue)
+            object.add("level", level.rawValue)
             object.add("label", label)
-            object.add("message", "\(event.message)")
-            for (key, value) in pairs where !["time", "level", "label", "message"].contains(key) {
-                object.add(key, value.description)
+            object.add("message", message)
+            for (key, value) in pairs where !Self.reservedJSONKeys.contains(key) {
+                object.add(key, value)
             }
             LogOutput.standardError.write(object.json + "\n", urgent: urgent)
         }
     }
 
-    /// The handler's metadata and the entry's (which wins), sorted by key. An array, not a
-    /// merged dictionary: this runs for every access line.
-    static func merged(_ handler: Logger.Metadata, _ entry: Logger.Metadata?) -> [(key: String, value: Logger.MetadataValue)] {
-        var pairs: [(key: String, value: Logger.MetadataValue)] = []
-        pairs.reserveCapacity(handler.count + (entry?.count ?? 0))
-        for (key, value) in handler where entry?[key] == nil {
-            pairs.append((key, value))
+    private static let reservedJSONKeys: Set<String> = ["time", "level", "label", "message"]
+
+    /// The handler's metadata and the entry's (which wins), sorted by key, as text. An array,
+    /// not a merged dictionary: this runs for every access line.
+    static func merged(_ handler: Logger.Metadata, _ entry: [(key: String, value: String)]) -> [(key: String, value: String)] {
+        var pairs: [(key: String, value: String)] = []
+        pairs.reserveCapacity(handler.count + entry.count)
+        for (key, value) in handler where !entry.contains(where: { $0.key == key }) {
+            pairs.append((key, value.description))
         }
-        if let entry {
-            for (key, value) in entry {
-                pairs.append((key, value))
-            }
-        }
+        pairs.append(contentsOf: entry)
         pairs.sort { $0.key < $1.key }
         return pairs
     }
