@@ -65,15 +65,27 @@ export class TaskDetail {
       const [task, commands, events] = await Promise.all([
         call("GET", `/api/tasks/${id}`),
         call("GET", `/api/tasks/${id}/commands`),
-        call("GET", `/api/events?taskId=${id}&after=0&limit=100`),
+        this.events(id),
       ]);
       this.onTask(task);
       if (id !== this.id) return;
       this.showTask(task);
       this.showCommands(commands.items);
-      this.showEvents(events.items);
+      this.showEvents(events);
     } catch (error) {
       this.onError(error);
+    }
+  }
+
+  /** The task's events, oldest first: the feed's JSON pages, followed to the last. */
+  async events(id) {
+    const events = [];
+    let after = 0;
+    for (;;) {
+      const page = await call("GET", `/api/events?taskId=${id}&after=${after}`);
+      if (page.items.length === 0) return events;
+      events.push(...page.items);
+      after = page.nextAfter;
     }
   }
 
