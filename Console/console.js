@@ -42,23 +42,28 @@ async function reloadList() {
   }
 }
 
-// The token dialog: opened by a 401, or by the header's button.
+// The token dialog: opened by a 401, or by the header's button. Requests that meet a 401
+// while it is open wait for the same answer.
 const dialog = $("token-dialog");
+let pendingAnswer = null;
 let answerDialog = null;
 
 function askForToken(reason) {
+  if (pendingAnswer) return pendingAnswer;
   $("token-reason").textContent = `${reason}. The token is kept for this browser session only.`;
   $("token-input").value = "";
   dialog.showModal();
-  return new Promise((resolve) => {
+  pendingAnswer = new Promise((resolve) => {
     answerDialog = resolve;
   });
+  return pendingAnswer;
 }
 
 function closeDialog(given) {
-  dialog.close();
+  if (dialog.open) dialog.close();
   answerDialog?.(given);
   answerDialog = null;
+  pendingAnswer = null;
 }
 
 $("token-form").addEventListener("submit", (event) => {
@@ -103,9 +108,10 @@ $("filter-form").addEventListener("submit", async (event) => {
 
 const feed = new EventFeed({
   // The list was read before the stream opened: read it once more so that nothing that changed
-  // in between is missed. A reconnection resumes with Last-Event-ID and needs no reload.
+  // in between is missed. A reconnection resumes with Last-Event-ID and needs no reload, unless
+  // no event had come yet (the stream then starts afresh).
   onOpen: () => {
-    if (!feed.opened) {
+    if (!feed.opened || feed.lastEventId === null) {
       feed.opened = true;
       reloadList();
     }

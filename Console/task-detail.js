@@ -77,15 +77,17 @@ export class TaskDetail {
     }
   }
 
-  /** The task's events, oldest first: the feed's JSON pages, followed to the last. */
+  /** The task's events, oldest first: the feed's JSON pages, followed to the last. The first
+   * page names no `after`, so it starts at the oldest event kept (`after=0` would be a reset
+   * once old events are pruned). */
   async events(id) {
     const events = [];
-    let after = 0;
+    let query = `taskId=${id}`;
     for (;;) {
-      const page = await call("GET", `/api/events?taskId=${id}&after=${after}`);
-      if (page.items.length === 0) return events;
+      const page = await call("GET", `/api/events?${query}`);
+      if (page.items.length === 0 || page.reset) return events;
       events.push(...page.items);
-      after = page.nextAfter;
+      query = `taskId=${id}&after=${page.nextAfter}`;
     }
   }
 

@@ -29,8 +29,9 @@ function cell(text, className) {
 
 export function bindingText(task) {
   if (task.schedulerTaskId === null) return "not bound";
-  const origin = task.bindingOrigin === "ATTACHED" ? "attached" : "created";
-  return `DTP task ${task.schedulerTaskId} · ${origin}`;
+  // Events stored before bindingOrigin existed carry none.
+  const origin = { CREATED: " · created", ATTACHED: " · attached" }[task.bindingOrigin] ?? "";
+  return `DTP task ${task.schedulerTaskId}${origin}`;
 }
 
 export class TaskList {
@@ -40,6 +41,8 @@ export class TaskList {
     this.tasks = new Map();
     this.cursor = null;
     this.selectedId = null;
+    // Each reload starts a generation; a page that comes back for an older one is dropped.
+    this.generation = 0;
     more.addEventListener("click", () => this.loadMore());
     setInterval(() => this.refreshAges(), 1000);
   }
@@ -54,24 +57,32 @@ export class TaskList {
   }
 
   async reload(filters = this.filters) {
+    const generation = ++this.generation;
     this.filters = filters;
     this.cursor = null;
     const page = await call("GET", this.query());
+    if (generation !== this.generation) return;
     this.tasks.clear();
     this.rows.replaceChildren();
     this.append(page);
   }
 
   async loadMore() {
+    const generation = this.generation;
+    this.more.disabled = true;
     try {
-      this.append(await call("GET", this.query()));
+      const page = await call("GET", this.query());
+      if (generation === this.generation) this.append(page);
     } catch (error) {
       this.onError(error);
+    } finally {
+      this.more.disabled = false;
     }
   }
 
   append(page) {
     for (const task of page.items) {
+      if (this.tasks.has(task.id)) continue;
       this.tasks.set(task.id, task);
       this.rows.append(this.row(task));
     }

@@ -31,7 +31,9 @@ final class APIClient: Sendable {
         self.token = token
         self.output = output
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        // No read timeout: `events` streams stay quiet for up to `events.heartbeatMs`; every
+        // other request has a deadline of its own (`send`).
+        configuration.timeout = .init(connect: .seconds(5))
         // A refused connection is an answer for an operator: say so at once, not after retrying.
         configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -77,7 +79,7 @@ final class APIClient: Sendable {
     /// printed with json).
     func show(_ answer: APIAnswer, table: ((APIAnswer) -> String)?) {
         if output == .json {
-            FileHandle.standardOutput.write(Data(answer.body.readableBytesView) + Data("\n".utf8))
+            StandardOutput.write(Array(answer.body.readableBytesView) + [UInt8(ascii: "\n")])
         }
         guard answer.isSuccess else { fail(answer) }
         if output == .table, let table {

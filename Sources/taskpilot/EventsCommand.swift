@@ -58,22 +58,19 @@ struct EventsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Writes the line at once (unbuffered), so that a pipe reader sees each event as it comes.
+    /// Writes the line at once (unbuffered), so that a pipe reader sees each event as it comes;
+    /// when the reader is gone (`… | head`), following on has no one to tell.
     private func show(_ frame: (type: String, data: String)?, _ output: ClientOptions.Output) {
         guard let frame else { return }
-        var line = output == .json ? frame.data : "reset: \(frame.data)"
-        if output == .table, frame.type != "reset", let event = (try? JSONSerialization.jsonObject(with: Data(frame.data.utf8))) as? [String: Any] {
-            line = ClientTable.eventLine(event)
+        var line = frame.data
+        if frame.type == "reset" {
+            line = output == .json ? frame.data : "reset: \(frame.data)"
+        } else if output == .table {
+            let event = (try? JSONSerialization.jsonObject(with: Data(frame.data.utf8))) as? [String: Any]
+            line = event.map(ClientTable.eventLine) ?? frame.data
         }
-        var bytes = Array((line + "\n").utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                // The reader is gone (`… | head`): following on has no one to tell.
-                Foundation.exit(0)
-            }
-            bytes = bytes.dropFirst(written)
+        if !StandardOutput.write(Array((line + "\n").utf8)) {
+            Foundation.exit(0)
         }
     }
 }
@@ -81,7 +78,8 @@ struct EventsCommand: AsyncParsableCommand {
 /// Server-Sent Events frames out of a byte stream (WHATWG HTML § 9.2), as far as TaskPilot
 /// sends them: `id`, `event` and `data` lines, comments, a blank line after each frame.
 struct SSEStream {
-    private var pending = ""
+    /// Bytes not yet part of a whole frame: a frame, or a character, may be split between reads.
+    private var pending: [UInt8] = []
 
     struct Frame {
         var id: Int64?
@@ -90,30 +88,41 @@ struct SSEStream {
     }
 
     mutating func frames(appending buffer: ByteBuffer) -> [Frame] {
-        pending += String(buffer: buffer)
+        pending += buffer.readableBytesView.filter { $0 != UInt8(ascii: "\r") }
         var frames: [Frame] = []
-        while let end = pending.range(of: "\n\n") {
-            let text = pending[..<end.lowerBound]
-            pending = String(pending[end.upperBound...])
-            var frame = Frame()
-            var type = "message"
-            var data: [Substring] = []
-            for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
-                let field = line.prefix { $0 != ":" }
-                var value = line.dropFirst(field.count + 1)
-                if value.hasPrefix(" ") { value = value.dropFirst() }
-                switch field {
-                case "id": frame.id = Int64(value)
-                case "event": type = String(value)
-                case "data": data.append(value)
-                default: break
-                }
+        var start = pending.startIndex
+        var index = start
+        while index + 1 < pending.endIndex {
+            guard pending[index] == UInt8(ascii: "\n"), pending[index + 1] == UInt8(ascii: "\n") else {
+                index += 1
+                continue
             }
-            if !data.isEmpty {
-                frame.event = (type, data.joined(separator: "\n"))
-            }
-            frames.append(frame)
+            frames.append(Self.frame(String(decoding: pending[start..<index], as: UTF8.self)))
+            index += 2
+            start = index
         }
+        pending.removeSubrange(..<start)
         return frames
+    }
+
+    private static func frame(_ text: String) -> Frame {
+        var frame = Frame()
+        var type = "message"
+        var data: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
+            let field = line.prefix { $0 != ":" }
+            var value = line.dropFirst(field.count + 1)
+            if value.hasPrefix(" ") { value = value.dropFirst() }
+            switch field {
+            case "id": frame.id = Int64(value)
+            case "event": type = String(value)
+            case "data": data.append(value)
+            default: break
+            }
+        }
+        if !data.isEmpty {
+            frame.event = (type, data.joined(separator: "\n"))
+        }
+        return frame
     }
 }

@@ -141,6 +141,42 @@ import Testing
         #expect(events.code == 3 && events.stderr == "taskpilot: cannot reach TaskPilot at \(refusing): Connection refused\n")
     }
 
+    @Test func characterSplitBetweenReadsArrivesWhole() async throws {
+        try await withTaskPilot(testConfiguration(database: folder.path("utf8.sqlite"))) { client in
+            let server = "http://127.0.0.1:\(try #require(client.port))"
+            // 72 KiB of two-, three- and four-byte characters: the stream arrives in several reads.
+            _ = try await client.createTask(type: "utf8", payload: String(repeating: "é€😀", count: 8000))
+            let (process, stdout, _) = try TaskPilotCLI.start(["events", "--after", "0", "--output", "json"], environment: ["TASKPILOT_SERVER": server], folder: folder)
+            defer { process.terminate() }
+            #expect(try await eventually { (try? String(contentsOf: stdout, encoding: .utf8))?.hasSuffix("\n") == true })
+            let line = try #require(try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n").first)
+            let page = try await client.send(.get, "/api/events?after=0", headers: [.accept: "application/json"])
+            #expect(page.text.contains(String(line)) && !line.contains("\u{FFFD}"))
+        }
+    }
+
+    @Test func aClosedPipeIsNotACrash() async throws {
+        try await withTaskPilot(testConfiguration(database: folder.path("pipe.sqlite"))) { client in
+            let server = "http://127.0.0.1:\(try #require(client.port))"
+            _ = try await client.createTask()
+            for (arguments, code) in [(["tasks", "list", "--output", "json"], Int32(0)), (["tasks", "get", "42", "--output", "json"], 1)] {
+                let process = Process()
+                process.executableURL = TaskPilotCLI.binary
+                process.arguments = arguments
+                process.environment = ["TASKPILOT_SERVER": server]
+                let pipe = Pipe()
+                try pipe.fileHandleForReading.close()
+                process.standardOutput = pipe
+                process.standardError = FileHandle.nullDevice
+                let (exited, exit) = AsyncStream<Void>.makeStream()
+                process.terminationHandler = { _ in exit.finish() }
+                try TaskPilotCLI.launching.withLock { try process.run() }
+                for await _ in exited {}
+                #expect(process.terminationReason == .exit && process.terminationStatus == code, "\(arguments)")
+            }
+        }
+    }
+
     @Test func eventsFollowTheFeedOneLineAnEvent() async throws {
         try await withTaskPilot(testConfiguration(database: folder.path("events.sqlite"))) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"

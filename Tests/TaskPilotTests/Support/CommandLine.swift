@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the `taskpilot` executable that `swift test` built beside this test binary.
 enum TaskPilotCLI {
-    private static let launching = NSLock()
+    static let launching = NSLock()
 
     struct Result {
         var code: Int32
