@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 
 /// What every client command shares: which TaskPilot to ask, and how to print its answers.
 /// The token comes from `TASKPILOT_TOKEN` only, never a flag, so that it stays out of shell
@@ -31,8 +32,18 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
+    /// Sends one request and prints its answer (`APIClient.show`): what most commands do.
+    func call(_ method: HTTPMethod, _ path: String, json: String? = nil, table: @escaping (APIAnswer) -> String) async throws {
+        try await withClient { api in
+            api.show(await api.send(method, path, json: json), table: table)
+        }
+    }
+
     /// Runs `body` with a client for the server, shut down afterwards.
     func withClient<Value>(_ body: (APIClient) async throws -> Value) async throws -> Value {
+        // A closed pipe is an answer (EPIPE from `StandardOutput`), not a signal that kills the
+        // process mid-line.
+        signal(SIGPIPE, SIG_IGN)
         let format = output ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
         let client = APIClient(server: serverURL, token: ProcessInfo.processInfo.environment["TASKPILOT_TOKEN"], output: format)
         do {

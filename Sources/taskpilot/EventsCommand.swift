@@ -22,8 +22,6 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // A closed pipe is an answer (EPIPE), not a signal that kills the process mid-line.
-        signal(SIGPIPE, SIG_IGN)
         try await client.withClient { api in
             var cursor = after
             var connected = false

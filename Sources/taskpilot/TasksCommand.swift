@@ -31,9 +31,7 @@ struct TasksCommand: AsyncParsableCommand {
         func run() async throws {
             struct NewTask: Encodable { let type: String, payload: String }
             let json = String(decoding: try JSONEncoder().encode(NewTask(type: type, payload: payload)), as: UTF8.self)
-            try await client.withClient { api in
-                api.show(await api.send(.POST, "/api/tasks", json: json)) { ClientTable.taskFields($0.object) }
-            }
+            try await client.call(.POST, "/api/tasks", json: json) { ClientTable.taskFields($0.object) }
         }
     }
 
@@ -43,9 +41,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                api.show(await api.send(.GET, "/api/tasks/\(task.id)")) { ClientTable.taskFields($0.object) }
-            }
+            try await client.call(.GET, "/api/tasks/\(task.id)") { ClientTable.taskFields($0.object) }
         }
     }
 
@@ -100,9 +96,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                api.show(await api.send(.PUT, "/api/tasks/\(task.id)/cancel")) { ClientTable.taskFields($0.object) }
-            }
+            try await client.call(.PUT, "/api/tasks/\(task.id)/cancel") { ClientTable.taskFields($0.object) }
         }
     }
 
@@ -113,10 +107,8 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                let body = schedulerTaskId.map { #"{"schedulerTaskId":\#($0)}"# }
-                api.show(await api.send(.POST, "/api/tasks/\(task.id)/scheduler", json: body)) { ClientTable.taskFields($0.object) }
-            }
+            let body = schedulerTaskId.map { #"{"schedulerTaskId":\#($0)}"# }
+            try await client.call(.POST, "/api/tasks/\(task.id)/scheduler", json: body) { ClientTable.taskFields($0.object) }
         }
     }
 
@@ -126,9 +118,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                api.show(await api.send(.GET, "/api/tasks/\(task.id)/execution")) { ClientTable.schedulerTask($0.object) }
-            }
+            try await client.call(.GET, "/api/tasks/\(task.id)/execution") { ClientTable.schedulerTask($0.object) }
         }
     }
 
@@ -138,9 +128,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                api.show(await api.send(.PUT, "/api/tasks/\(task.id)/execution/cancel")) { ClientTable.schedulerTask($0.object) }
-            }
+            try await client.call(.PUT, "/api/tasks/\(task.id)/execution/cancel") { ClientTable.schedulerTask($0.object) }
         }
     }
 
@@ -150,11 +138,9 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { api in
-                api.show(await api.send(.GET, "/api/tasks/\(task.id)/commands")) { answer in
-                    let items = answer.object["items"] as? [[String: Any]] ?? []
-                    return items.isEmpty ? "no commands" : ClientTable.render(ClientTable.commandHeader, items.map(ClientTable.commandRow))
-                }
+            try await client.call(.GET, "/api/tasks/\(task.id)/commands") { answer in
+                let items = answer.object["items"] as? [[String: Any]] ?? []
+                return items.isEmpty ? "no commands" : ClientTable.render(ClientTable.commandHeader, items.map(ClientTable.commandRow))
             }
         }
     }

@@ -43,8 +43,8 @@ public struct TaskPilotLogHandler: LogHandler {
     /// One request's access line, exactly as `log(event:)` writes
     /// `info("\(method) \(path) \(status)", metadata: ["route", "status", "duration_ms", "bytes"], source: "TaskPilot")`,
     /// without making the event, its message and its metadata dictionary for every request.
+    /// The caller has checked the level, as swift-log would.
     func logAccess(method: String, path: String, status: Int, fields: [(key: String, value: String)]) {
-        guard logLevel <= .info else { return }
         write(level: .info, message: "\(method) \(path) \(status)", pairs: Self.merged(metadata, fields), source: "TaskPilot")
     }
 
