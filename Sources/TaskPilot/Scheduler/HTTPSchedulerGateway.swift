@@ -1,5 +1,3 @@
-import AsyncHTTPClient
-import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -7,17 +5,12 @@ import NIOPosix
 import OrderedJSON
 import ServiceContextModule
 
-/// `SchedulerGateway` over HTTP with one AsyncHTTPClient owned by the application.
-///
-/// Not `HTTPClient.shared`: its 90 s timeouts and redirect following are wrong for a proxy
-/// that must answer 504 after `scheduler.timeoutMs` and never be sent elsewhere.
+/// `SchedulerGateway` over HTTP: admission, metrics, logging and trace context around a
+/// transport, SwiftNIO connections of its own for `http://` and AsyncHTTPClient for `https://`.
 public final class HTTPSchedulerGateway: SchedulerGateway {
     public let baseURL: String
-    private let client: HTTPClient
+    private let transport: any SchedulerTransport
     private let timeout: TimeAmount
-    private let timeoutMilliseconds: Int
-    /// A DTP answer larger than this is a 502, never buffered without bound.
-    private let maxResponseBytes: Int
     let admission: SchedulerAdmission
     /// Whether the DTP answered lately, for readiness.
     let reachability = SchedulerReachability()
@@ -47,25 +40,18 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
             maxQueued: maxQueued,
             queueTimeout: .milliseconds(Int64(queueTimeoutMilliseconds))
         )
-        self.timeoutMilliseconds = timeoutMilliseconds
         self.timeout = .milliseconds(Int64(timeoutMilliseconds))
-        self.maxResponseBytes = maxResponseBytes
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: timeout, read: timeout)
-        configuration.httpVersion = .http1Only
-        configuration.decompression = .disabled
-        // One connection per admitted call: an admitted call never waits in the client's own
-        // pool, where the wait would count against its timeout.
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxInFlight)
-        // By default a refused connection is retried until the connect timeout; a DTP that is
-        // down must be reported at once.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        if baseURL.lowercased().hasPrefix("https:") {
+            self.transport = AsyncHTTPClientTransport(
+                baseURL: baseURL, timeoutMilliseconds: timeoutMilliseconds, maxConnections: maxInFlight, maxResponseBytes: maxResponseBytes
+            )
+        } else {
+            self.transport = SchedulerConnectionPool(baseURL: baseURL, timeoutMilliseconds: timeoutMilliseconds, maxResponseBytes: maxResponseBytes)
+        }
     }
 
     public func shutdown() async throws {
-        try await client.shutdown()
+        try await transport.shutdown()
     }
 
     public func createTask(type: String, payload: String) async throws(SchedulerError) -> SchedulerCreateResult {
@@ -135,63 +121,21 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     /// One admitted call; `scheduler.timeoutMs` counts from here. The request's id and trace
     /// context go with it.
     private func call(_ method: HTTPMethod, _ path: String, body: String?) async throws(SchedulerError) -> SchedulerAnswer {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
+        var headers = HTTPHeaders([("Accept", "application/json")])
         if let context = ServiceContext.current {
-            propagator.inject(context, into: &request.headers, using: HTTPHeadersInjector())
+            propagator.inject(context, into: &headers, using: HTTPHeadersInjector())
         }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
+        if body != nil {
+            headers.add(name: "Content-Type", value: "application/json")
         }
         let started = ContinuousClock.now
-        do {
-            let response = try await client.execute(request, timeout: timeout)
-            let bytes = try await response.body.collect(upTo: maxResponseBytes)
-            // The contract has no 5xx: a DTP in trouble is an upstream failure (502), never a 500 of ours.
-            guard response.status.code < 500 else {
-                throw SchedulerError.failed(url: baseURL, status: Int(response.status.code))
-            }
-            return SchedulerAnswer(
-                status: Int(response.status.code),
-                contentType: response.headers.first(name: "Content-Type"),
-                body: bytes,
-                upstreamDuration: .now - started
-            )
-        } catch {
-            throw classify(error)
+        let response = try await transport.send(
+            SchedulerRequest(method: method, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) }), timeout: timeout
+        )
+        // The contract has no 5xx: a DTP in trouble is an upstream failure (502), never a 500 of ours.
+        guard response.status < 500 else {
+            throw SchedulerError.failed(url: baseURL, status: response.status)
         }
-    }
-
-    /// Every transport failure becomes a `SchedulerError`; none may escape as a Hummingbird
-    /// error, which would turn `HTTPParserError` into 400 and `NIOTooManyBytesError` into 413.
-    private func classify(_ error: any Error) -> SchedulerError {
-        if let error = error as? SchedulerError {
-            return error
-        }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
-                return .timedOut(url: baseURL, milliseconds: timeoutMilliseconds)
-            case .remoteConnectionClosed:
-                return .unreachable(url: baseURL, cause: "the connection was closed before a complete answer")
-            default:
-                return .unreachable(url: baseURL, cause: "\(error)")
-            }
-        }
-        if error is NIOTooManyBytesError {
-            return .unreadable(url: baseURL, cause: "the answer is larger than \(maxResponseBytes) bytes")
-        }
-        if error is HTTPParserError {
-            return .unreadable(url: baseURL, cause: "the answer is not valid HTTP (\(error))")
-        }
-        if let error = error as? IOError {
-            return .unreachable(url: baseURL, cause: String(cString: strerror(error.errnoCode)))
-        }
-        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
-            return classify(first.error)
-        }
-        return .unreachable(url: baseURL, cause: "\(error)")
+        return SchedulerAnswer(status: response.status, contentType: response.contentType, body: response.body, upstreamDuration: .now - started)
     }
 }

@@ -1,3 +1,8 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
 /// Why a DTP call got no usable answer. Each names the scheduler's URL and the cause.
 public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Refused, reset or otherwise failed connection: 502.
@@ -39,5 +44,28 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .timedOut: .gatewayTimeout(description)
         case .saturated: .unavailable(description, retryAfterSeconds: 1)
         }
+    }
+}
+
+extension SchedulerError {
+    /// A failure below HTTP (a refused or reset connection, bytes that are not HTTP) as the
+    /// error that names the scheduler.
+    static func transportFailure(_ error: any Error, url: String, timeoutMilliseconds: Int) -> SchedulerError {
+        if let error = error as? SchedulerError {
+            return error
+        }
+        if error is HTTPParserError {
+            return .unreadable(url: url, cause: "the answer is not valid HTTP (\(error))")
+        }
+        if let error = error as? IOError {
+            return .unreachable(url: url, cause: String(cString: strerror(error.errnoCode)))
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return .timedOut(url: url, milliseconds: timeoutMilliseconds)
+        }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return transportFailure(first.error, url: url, timeoutMilliseconds: timeoutMilliseconds)
+        }
+        return .unreachable(url: url, cause: "\(error)")
     }
 }

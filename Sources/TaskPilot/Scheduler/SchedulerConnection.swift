@@ -1,0 +1,170 @@
+import NIOCore
+import NIOHTTP1
+
+/// Why a call on one connection got no answer, before the pool names the scheduler.
+enum SchedulerConnectionFailure: Error {
+    /// The connection was closed before the request was written: it can go on another one.
+    case notSent
+    /// The connection closed after the request was written, before the answer's status line.
+    case closedBeforeAnswer
+    /// It closed after the status line, before the answer's end.
+    case closedMidAnswer
+    case timedOut
+    case tooLarge
+}
+
+/// One keep-alive HTTP/1.1 connection to the DTP, carrying one call at a time.
+final class SchedulerConnection: Sendable {
+    let channel: any Channel
+    private let handler: NIOLoopBound<SchedulerCallHandler>
+
+    /// Made on the channel's event loop, once its pipeline holds `handler`.
+    init(channel: any Channel, handler: SchedulerCallHandler) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    /// Sends `request` and gathers the whole answer; `reusable` tells whether the connection
+    /// can carry another call afterwards.
+    func send(_ request: SchedulerRequest, deadline: NIODeadline) -> EventLoopFuture<(response: SchedulerResponse, reusable: Bool)> {
+        if channel.eventLoop.inEventLoop {
+            return handler.value.send(request, deadline: deadline)
+        }
+        return channel.eventLoop.flatSubmit { self.handler.value.send(request, deadline: deadline) }
+    }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+}
+
+/// Writes one request and gathers its answer (status, `Content-Type`, body up to a limit).
+/// A deadline, an oversized answer, bytes that are not HTTP or a close mid-call fail the
+/// call and close the connection, which is never used again after a failure.
+final class SchedulerCallHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// The call in flight. A class, so that appending to its body does not copy the buffer.
+    private final class Call {
+        let promise: EventLoopPromise<(response: SchedulerResponse, reusable: Bool)>
+        var timer: Scheduled<Void>?
+        var status: Int?
+        var contentType: String?
+        var keepAlive = true
+        var body: ByteBuffer?
+
+        init(promise: EventLoopPromise<(response: SchedulerResponse, reusable: Bool)>) {
+            self.promise = promise
+        }
+    }
+
+    private let maxResponseBytes: Int
+    private let eventLoop: any EventLoop
+    private var context: ChannelHandlerContext?
+    private var call: Call?
+    private var closing = false
+
+    init(maxResponseBytes: Int, eventLoop: any EventLoop) {
+        self.maxResponseBytes = maxResponseBytes
+        self.eventLoop = eventLoop
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func send(_ request: SchedulerRequest, deadline: NIODeadline) -> EventLoopFuture<(response: SchedulerResponse, reusable: Bool)> {
+        guard let context, call == nil, !closing, context.channel.isActive else {
+            return eventLoop.makeFailedFuture(SchedulerConnectionFailure.notSent)
+        }
+        let current = Call(promise: eventLoop.makePromise())
+        call = current
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        current.timer = eventLoop.scheduleTask(deadline: deadline) {
+            handler.value.fail(SchedulerConnectionFailure.timedOut)
+        }
+        var headers = request.headers
+        if let body = request.body {
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+        } else if request.method != .GET {
+            headers.add(name: "Content-Length", value: "0")
+        }
+        let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body = request.body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        return current.promise.futureResult
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let current = call else {
+            // An answer nobody asked for: the connection is out of step.
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            current.status = Int(head.status.code)
+            current.contentType = head.headers.first(name: "Content-Type")
+            current.keepAlive = head.isKeepAlive
+        case .body(var part):
+            guard (current.body?.readableBytes ?? 0) + part.readableBytes <= maxResponseBytes else {
+                fail(SchedulerConnectionFailure.tooLarge)
+                return
+            }
+            if current.body == nil {
+                current.body = part
+            } else {
+                current.body!.writeBuffer(&part)
+            }
+        case .end:
+            guard let status = current.status else { return }
+            call = nil
+            current.timer?.cancel()
+            if !current.keepAlive {
+                closing = true
+                context.close(promise: nil)
+            }
+            let response = SchedulerResponse(status: status, contentType: current.contentType, body: current.body ?? ByteBuffer())
+            current.promise.succeed((response, current.keepAlive))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        fail(call?.status == nil ? SchedulerConnectionFailure.closedBeforeAnswer : .closedMidAnswer)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Idle long enough: closed before the DTP closes it under a call.
+        if event is IdleStateHandler.IdleStateEvent, call == nil {
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
+    /// Fails the call in flight, if any, with `error`, and closes the connection; the close
+    /// comes after the call is taken, so that it cannot fail the call for a reason of its own.
+    private func fail(_ error: any Error) {
+        closing = true
+        let current = call
+        call = nil
+        context?.close(promise: nil)
+        guard let current else { return }
+        current.timer?.cancel()
+        current.promise.fail(error)
+    }
+}
