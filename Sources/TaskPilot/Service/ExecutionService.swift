@@ -9,6 +9,7 @@ public struct ExecutionService: Sendable {
     let observations: any ExecutionObservationRepository
     let recorder: ObservationRecorder
     private let binds = KeyedSerializer<Int64>()
+    private let bindings = BindingCache()
 
     public init(
         repository: any WebTaskRepository, commandLog: any CommandLog, gateway: any SchedulerGateway,
@@ -154,6 +155,7 @@ public struct ExecutionService: Sendable {
             webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: origin, completing: outcome, observation: observed?.observation
         )
         if case .bound = result {
+            bindings.remember(webTaskId: task.id, schedulerTaskId: schedulerTaskId)
             recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: schedulerTaskId, status: observed?.observation.status))
         }
         return result
@@ -165,8 +167,12 @@ public struct ExecutionService: Sendable {
 
     /// The DTP task a web task is bound to, and the owner it shares it with, if it does.
     private func boundSchedulerTask(_ webTaskId: Int64) async throws -> (Int64, sharedWith: Int64?) {
+        if let schedulerTaskId = bindings.schedulerTaskId(boundTo: webTaskId) {
+            return (schedulerTaskId, nil)
+        }
         switch try await repository.executionTarget(webTaskId: webTaskId) {
         case .bound(let schedulerTaskId):
+            bindings.remember(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId)
             return (schedulerTaskId, nil)
         case .shared(let schedulerTaskId, let owner):
             return (schedulerTaskId, owner)
