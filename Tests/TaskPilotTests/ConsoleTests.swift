@@ -87,9 +87,12 @@ import Testing
                 let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler", headers: [HTTPField.Name("X-Request-Id")!: "bind-request"])
                 let dtpId = try #require(bound.object[int: "schedulerTaskId"])
                 #expect(bound.object["bindingOrigin"] as? String == "CREATED")
+                // Cancelled only once finished, so that the DTP refuses it (a cancel sent while the
+                // task was still pending would succeed).
                 #expect(try await eventually {
-                    try await client.send(.put, "/api/tasks/\(id)/execution/cancel").status == .conflict
+                    try await client.send(.get, "/api/tasks/\(id)/execution").object["status"] as? String == "SUCCEEDED"
                 })
+                #expect(try await client.send(.put, "/api/tasks/\(id)/execution/cancel").status == .conflict)
 
                 let log = try await client.send(.get, "/api/tasks/\(id)/commands")
                 #expect(log.status == .ok && log.headers[.contentType] == "application/json")

@@ -24,7 +24,7 @@ import Testing
                 fake.setStatus(1, "SUCCEEDED")
                 _ = try await client.send(.get, "/api/tasks/\(id)/execution")
                 _ = try await client.send(.put, "/api/tasks/\(id)/execution/cancel")
-                let (status, events, comments) = try await stream
+                let (status, events, comments, _) = try await stream
                 #expect(status == 200)
                 #expect(comments.first == "connected")
                 #expect(events.map(\.type) == ["task.created", "task.bound", "execution.changed", "execution.changed", "execution.cancel_forwarded"])
@@ -62,7 +62,7 @@ import Testing
             let canceled = try await client.createTask()
             _ = try await client.send(.put, "/api/tasks/2/cancel")
             _ = try await client.send(.put, "/api/tasks/\(canceled)/cancel")
-            let (_, events, _) = try await readEventStream(port: client.port, headers: [("Last-Event-ID", "\(seen)")]) { events, _ in events.count >= 3 }
+            let (_, events, _, _) = try await readEventStream(port: client.port, headers: [("Last-Event-ID", "\(seen)")]) { events, _ in events.count >= 3 }
             #expect(events.map(\.type) == ["task.created", "task.canceled", "task.canceled"])
             #expect(events.compactMap(\.id) == [4, 5, 6])
             #expect(events.map { $0.object[int: "webTaskId"] } == [4, 2, 4])
@@ -102,9 +102,26 @@ import Testing
         var configuration = testConfiguration(database: folder.path("heartbeat.sqlite"))
         configuration.eventsHeartbeatMilliseconds = 100
         try await withTaskPilot(configuration) { client in
-            let (_, events, comments) = try await readEventStream(port: client.port) { _, comments in comments.filter { $0 == "heartbeat" }.count >= 2 }
+            let (_, events, comments, cursor) = try await readEventStream(port: client.port) { _, comments in comments.filter { $0 == "heartbeat" }.count >= 2 }
             #expect(events.isEmpty)
             #expect(comments.filter { $0 == "heartbeat" }.count >= 2)
+            #expect(cursor == 0, "each heartbeat carries the stream's cursor, no event yet")
+        }
+    }
+
+    @Test func aClientThatSawNoEventResumesWhereItsStreamOpened() async throws {
+        try await withTaskPilot(testConfiguration(database: folder.path("cursor.sqlite"))) { client in
+            _ = try await client.createTask()
+            let opened = try await readEventStream(port: client.port) { _, comments in comments.contains("connected") }
+            #expect(opened.events.isEmpty)
+            let cursor = try #require(opened.cursor, "the connected frame carries the stream's cursor as its id")
+            #expect(cursor == 1)
+            // Created while the client was away: resuming from the cursor delivers it; without
+            // an id to resume from, the client would have started again at the next new event.
+            let missed = try await client.createTask()
+            let resumed = try await readEventStream(port: client.port, headers: [("Last-Event-ID", "\(cursor)")]) { events, _ in !events.isEmpty }
+            #expect(resumed.events.first?.id == 2)
+            #expect(resumed.events.first?.object[int: "webTaskId"] == missed)
         }
     }
 
@@ -121,7 +138,7 @@ import Testing
             }
             return reader
         }
-        let (status, _, comments) = try await reader.value
+        let (status, _, comments, _) = try await reader.value
         #expect(status == 200 && comments == ["connected"])
         #expect(ContinuousClock.now - started < .seconds(10), "the server ended the stream instead of waiting for it")
     }
@@ -149,7 +166,7 @@ import Testing
             async let stream = readEventStream(port: port, headers: [("Last-Event-ID", "1")]) { events, _ in events.count >= 2 }
             try await Task.sleep(for: .milliseconds(300))
             _ = try await client.createTask()
-            let (_, events, _) = try await stream
+            let (_, events, _, _) = try await stream
             #expect(events.map(\.type) == ["reset", "task.created"])
             #expect(events.compactMap(\.id) == [4, 5], "the reset moves Last-Event-ID to the newest event")
             let future = try await readEventStream(port: port, query: "?after=99", timeout: .seconds(1)) { events, _ in !events.isEmpty }

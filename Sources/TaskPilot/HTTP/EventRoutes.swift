@@ -50,13 +50,13 @@ struct EventRoutes<Context: RequestContext>: Sendable {
     private static func stream(feed: EventFeed, from start: EventFeed.Batch, webTaskId: Int64?, to writer: inout any ResponseBodyWriter) async throws {
         var cursor = start.cursor
         // The first bytes tell the client (and any proxy) that the stream is open.
-        try await writer.write(ByteBuffer(string: start.reset ? SSEFrame.reset(cursor: cursor) : ": connected\n\n"))
+        try await writer.write(ByteBuffer(string: start.reset ? SSEFrame.reset(cursor: cursor) : SSEFrame.comment("connected", cursor: cursor)))
         while let batch = try await feed.next(after: cursor, webTaskId: webTaskId) {
             cursor = batch.cursor
             if batch.reset {
                 try await writer.write(ByteBuffer(string: SSEFrame.reset(cursor: cursor)))
             } else if batch.idle {
-                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                try await writer.write(ByteBuffer(string: SSEFrame.comment("heartbeat", cursor: cursor)))
             } else if !batch.events.isEmpty {
                 var buffer = ByteBuffer()
                 for event in batch.events {
@@ -75,6 +75,13 @@ struct EventRoutes<Context: RequestContext>: Sendable {
 enum SSEFrame {
     static func event(_ event: TaskEvent) -> String {
         "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(event.json)\n\n"
+    }
+
+    /// A comment that also sets the client's Last-Event-ID to `cursor`, without an event (a
+    /// frame with no data dispatches none): a client that reconnects before its first event, or
+    /// after a filter skipped events, resumes from where the stream was, not from the next new event.
+    static func comment(_ text: String, cursor: Int64) -> String {
+        ": \(text)\nid: \(cursor)\n\n"
     }
 
     /// Events after the client's id were pruned (or it names none TaskPilot gave): reload, then

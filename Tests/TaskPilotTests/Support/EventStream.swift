@@ -16,7 +16,8 @@ struct ReceivedEvent: Sendable {
 }
 
 /// Opens `GET /api/events` on real HTTP and reads frames until `until` holds for what came or
-/// `timeout` passes; answers the status, the events and the comment lines seen.
+/// `timeout` passes; answers the status, the events and the comment lines seen, and the id of
+/// the last frame that carried one without an event (the stream's cursor).
 func readEventStream(
     port: Int?,
     query: String = "",
@@ -24,12 +25,12 @@ func readEventStream(
     timeout: Duration = .seconds(5),
     connected: @escaping @Sendable () -> Void = {},
     until: @escaping @Sendable ([ReceivedEvent], [String]) -> Bool
-) async throws -> (status: Int, events: [ReceivedEvent], comments: [String]) {
+) async throws -> (status: Int, events: [ReceivedEvent], comments: [String], cursor: Int64?) {
     let port = try #require(port)
     let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/events\(query)")
     request.headers.add(contentsOf: headers)
-    let seen = NIOLockedValueBox<(events: [ReceivedEvent], comments: [String])>(([], []))
+    let seen = NIOLockedValueBox<(events: [ReceivedEvent], comments: [String], cursor: Int64?)>(([], [], nil))
     let status: Int
     do {
         let response = try await http.execute(request, timeout: .seconds(30))
@@ -61,13 +62,13 @@ func readEventStream(
         throw error
     }
     try? await http.shutdown()
-    let (events, comments) = seen.withLockedValue { $0 }
-    return (status, events, comments)
+    let (events, comments, cursor) = seen.withLockedValue { $0 }
+    return (status, events, comments, cursor)
 }
 
 private enum EventFrame {
     /// Adds one frame: comment lines, or an event's id, type and data.
-    static func parse(_ frame: String, into seen: inout (events: [ReceivedEvent], comments: [String])) {
+    static func parse(_ frame: String, into seen: inout (events: [ReceivedEvent], comments: [String], cursor: Int64?)) {
         var event = ReceivedEvent(id: nil, type: "message", data: "")
         var isEvent = false
         for line in frame.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -75,11 +76,11 @@ private enum EventFrame {
                 seen.comments.append(line.dropFirst().trimmingCharacters(in: .whitespaces))
                 continue
             }
-            isEvent = true
             if line.hasPrefix("id: ") { event.id = Int64(line.dropFirst(4)) }
             if line.hasPrefix("event: ") { event.type = String(line.dropFirst(7)) }
-            if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)) }
+            if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)); isEvent = true }
         }
-        if isEvent { seen.events.append(event) }
+        // A frame without data dispatches no event (WHATWG HTML § 9.2.6); its id is the cursor.
+        if isEvent { seen.events.append(event) } else if let id = event.id { seen.cursor = id }
     }
 }
