@@ -60,6 +60,34 @@ import Testing
         }
     }
 
+    @Test func aGetResetOnAKeptConnectionIsSentAgainOnce() async throws {
+        try await withBoundTask(script: { _, request in request == 2 ? .reset : .answer(close: false) }) { dtp, client in
+            let response = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(response.status == .ok)
+            #expect(dtp.requests == 3)
+        }
+    }
+
+    @Test func anAnswerWithoutALengthIsReadToTheClose() async throws {
+        try await withBoundTask(script: { _, _ in .answerUntilClose }) { dtp, client in
+            let response = try await client.send(.get, "/api/tasks/1/execution")
+            #expect(response.status == .ok)
+            #expect(response.text == ScriptedDTP.task, "byte for byte")
+            #expect(dtp.connections == 2)
+        }
+    }
+
+    @Test func theBaseURLsPathGoesBeforeEveryCall() async throws {
+        let dtp = try await ScriptedDTP(script: { _, _ in .answer(close: false) })
+        try await withTaskPilot(testConfiguration(database: folder.path("prefix.sqlite"), schedulerURL: dtp.url + "/dtp/v1")) { client in
+            let id = try await client.createTask()
+            #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
+            #expect(try await client.send(.get, "/api/tasks/\(id)/execution").status == .ok)
+        }
+        #expect(dtp.paths == ["/dtp/v1/tasks", "/dtp/v1/tasks/1"])
+        try await dtp.stop()
+    }
+
     @Test func aCancelDroppedOnAKeptConnectionIsNotSentAgain() async throws {
         try await withBoundTask(script: { _, request in request == 2 ? .drop : .answer(close: false) }) { dtp, client in
             let response = try await client.send(.put, "/api/tasks/1/execution/cancel")

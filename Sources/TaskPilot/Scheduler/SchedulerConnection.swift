@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -5,10 +6,9 @@ import NIOHTTP1
 enum SchedulerConnectionFailure: Error {
     /// The connection was closed before the request was written: it can go on another one.
     case notSent
-    /// The connection closed after the request was written, before the answer's status line.
+    /// The connection was closed or reset after the request was written, before the answer's
+    /// status line. (A close later than that is the decoder's `invalidEOFState`: unreadable.)
     case closedBeforeAnswer
-    /// It closed after the status line, before the answer's end.
-    case closedMidAnswer
     case timedOut
     case tooLarge
 }
@@ -140,12 +140,17 @@ final class SchedulerCallHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        fail(call?.status == nil ? SchedulerConnectionFailure.closedBeforeAnswer : .closedMidAnswer)
+        fail(call?.status == nil ? SchedulerConnectionFailure.closedBeforeAnswer : HTTPParserError.invalidEOFState)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(error)
+        // A DTP that closes a kept connection may reset it rather than close it cleanly.
+        if let error = error as? IOError, [ECONNRESET, EPIPE].contains(error.errnoCode), call?.status == nil {
+            fail(SchedulerConnectionFailure.closedBeforeAnswer)
+        } else {
+            fail(error)
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

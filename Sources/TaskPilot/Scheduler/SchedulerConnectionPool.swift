@@ -96,7 +96,11 @@ final class SchedulerConnectionPool: SchedulerTransport {
             guard !state.shutDown else {
                 throw SchedulerError.unreachable(url: baseURL, cause: "TaskPilot is shutting down")
             }
-            return state.idle.popLast()
+            // One the DTP closed while it sat idle may not have been forgotten yet.
+            while let connection = state.idle.popLast() {
+                if connection.channel.isActive { return connection }
+            }
+            return nil
         }
         if let leased {
             return (leased, true)
@@ -162,7 +166,7 @@ final class SchedulerConnectionPool: SchedulerTransport {
             return .timedOut(url: baseURL, milliseconds: timeoutMilliseconds)
         case .tooLarge?:
             return .unreadable(url: baseURL, cause: "the answer is larger than \(maxResponseBytes) bytes")
-        case .notSent?, .closedBeforeAnswer?, .closedMidAnswer?:
+        case .notSent?, .closedBeforeAnswer?:
             return .unreachable(url: baseURL, cause: "the connection was closed before a complete answer")
         case nil:
             return .transportFailure(error, url: baseURL, timeoutMilliseconds: timeoutMilliseconds)

@@ -1,8 +1,10 @@
 import NIOConcurrencyHelpers
 
-/// The DTP task of each web task whose binding was read or made lately, so that a query need
-/// not read it again. A binding never changes once stored (one owner, never unbound, rows only
-/// inserted), so an entry can only be missing, never wrong. Bounded: emptied when full.
+/// The DTP task of each web task whose binding a query read lately, so that the next query
+/// need not read it again. A binding never changes once stored (rows are only inserted), so an
+/// entry can only be missing, never wrong. Only what the database said is remembered, and only a
+/// binding the web task owns alone (never one shared from before one-owner bindings).
+/// Bounded: emptied when full.
 final class BindingCache: Sendable {
     private let capacity: Int
     private let entries = NIOLockedValueBox<[Int64: Int64]>([:])
@@ -15,7 +17,6 @@ final class BindingCache: Sendable {
         entries.withLockedValue { $0[webTaskId] }
     }
 
-    /// Only a binding that is stored, and owned by `webTaskId` alone.
     func remember(webTaskId: Int64, schedulerTaskId: Int64) {
         entries.withLockedValue { entries in
             if entries.count >= capacity {

@@ -155,7 +155,6 @@ public struct ExecutionService: Sendable {
             webTaskId: task.id, schedulerTaskId: schedulerTaskId, origin: origin, completing: outcome, observation: observed?.observation
         )
         if case .bound = result {
-            bindings.remember(webTaskId: task.id, schedulerTaskId: schedulerTaskId)
             recorder.announce(WatchTarget(webTaskId: task.id, schedulerTaskId: schedulerTaskId, status: observed?.observation.status))
         }
         return result

@@ -10,8 +10,12 @@ final class ScriptedDTP: Sendable {
     enum Action: Sendable {
         /// Answer; with `close`, say `Connection: close` and close afterwards.
         case answer(close: Bool)
+        /// Answer without `Content-Length`: the body ends where the connection closes.
+        case answerUntilClose
         /// Close the connection without a byte of answer.
         case drop
+        /// Reset the connection (RST) without a byte of answer.
+        case reset
     }
 
     /// What to do with the `requestOnConnection`-th request (from 1) on its connection.
@@ -20,14 +24,22 @@ final class ScriptedDTP: Sendable {
     static let task = #"{"id":1,"type":"demo","payload":"p","status":"SUCCEEDED","createdAt":"2026-01-27T19:30:24.639878Z","updatedAt":"2026-01-27T19:30:24.724168Z","scheduledFor":"2026-01-27T19:30:24.639878Z","processingStartedAt":"2026-01-27T19:30:24.664782Z","completedAt":"2026-01-27T19:30:24.724168Z","workerId":"w","attemptCount":1,"maxAttempts":3,"nextRunAt":null,"lastError":null,"retryState":"COMPLETED"}"#
 
     private let channel: any Channel
-    private let counts: NIOLockedValueBox<(connections: Int, requests: Int)>
+    private let counts: NIOLockedValueBox<Counts>
     let url: String
+
+    struct Counts {
+        var connections = 0
+        var requests = 0
+        /// The request targets, in the order they came.
+        var paths: [String] = []
+    }
 
     var connections: Int { counts.withLockedValue { $0.connections } }
     var requests: Int { counts.withLockedValue { $0.requests } }
+    var paths: [String] { counts.withLockedValue { $0.paths } }
 
     init(script: @escaping Script) async throws {
-        let counts = NIOLockedValueBox((connections: 0, requests: 0))
+        let counts = NIOLockedValueBox(Counts())
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -53,11 +65,12 @@ private final class ScriptedDTPHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let script: ScriptedDTP.Script
-    let counts: NIOLockedValueBox<(connections: Int, requests: Int)>
+    let counts: NIOLockedValueBox<ScriptedDTP.Counts>
     private var method = HTTPMethod.GET
+    private var path = ""
     private var requestsHere = 0
 
-    init(script: @escaping ScriptedDTP.Script, counts: NIOLockedValueBox<(connections: Int, requests: Int)>) {
+    init(script: @escaping ScriptedDTP.Script, counts: NIOLockedValueBox<ScriptedDTP.Counts>) {
         self.script = script
         self.counts = counts
     }
@@ -66,28 +79,53 @@ private final class ScriptedDTPHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             method = head.method
+            path = head.uri
         case .body:
             break
         case .end:
             requestsHere += 1
-            counts.withLockedValue { $0.requests += 1 }
+            counts.withLockedValue { [path] in
+                $0.requests += 1
+                $0.paths.append(path)
+            }
             switch script(method, requestsHere) {
             case .drop:
                 context.close(promise: nil)
-            case .answer(let close):
-                let body = ByteBuffer(string: ScriptedDTP.task)
-                var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes))])
-                if close {
-                    headers.add(name: "Connection", value: "close")
-                }
-                let status: HTTPResponseStatus = method == .POST ? .created : .ok
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            case .reset:
+                // SO_LINGER 0: the close sends RST instead of FIN.
                 let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if close { channel.close(promise: nil) }
+                guard let socket = channel as? any SocketOptionProvider else {
+                    context.close(promise: nil)
+                    return
                 }
+                socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
+            case .answer(let close):
+                respond(context, close: close, withLength: true)
+            case .answerUntilClose:
+                respond(context, close: true, withLength: false)
             }
+        }
+    }
+
+    /// Task 1, created (201) for a POST; without a length, as HTTP/1.0 (which SwiftNIO's encoder
+    /// leaves unframed, where it would chunk an HTTP/1.1 answer).
+    private func respond(_ context: ChannelHandlerContext, close: Bool, withLength: Bool) {
+        let body = ByteBuffer(string: ScriptedDTP.task)
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if withLength {
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+        }
+        if close {
+            headers.add(name: "Connection", value: "close")
+        }
+        let head = HTTPResponseHead(version: withLength ? .http1_1 : .http1_0, status: method == .POST ? .created : .ok, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if close { channel.close(promise: nil) }
         }
     }
 }
