@@ -53,7 +53,8 @@ final class SchedulerConnectionPool: SchedulerTransport {
 
     func send(_ request: SchedulerRequest, timeout: TimeAmount) async throws(SchedulerError) -> SchedulerResponse {
         let deadline = NIODeadline.now() + timeout
-        var outgoing = SchedulerRequest(method: request.method, path: pathPrefix + request.path, headers: request.headers, body: request.body)
+        var outgoing = request
+        outgoing.path = pathPrefix + request.path
         outgoing.headers.add(name: "Host", value: hostHeader)
         // A connection that closed before the request went out, or a reused one the DTP closed
         // while a GET was on its way (it had been idle), is not the DTP failing: send again.

@@ -49,7 +49,8 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
 
 extension SchedulerError {
     /// A failure below HTTP (a refused or reset connection, bytes that are not HTTP) as the
-    /// error that names the scheduler.
+    /// error that names the scheduler. None may escape as it is: Hummingbird would answer an
+    /// `HTTPParserError` with 400, as if the client's request were at fault.
     static func transportFailure(_ error: any Error, url: String, timeoutMilliseconds: Int) -> SchedulerError {
         if let error = error as? SchedulerError {
             return error

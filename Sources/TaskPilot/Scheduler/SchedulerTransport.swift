@@ -4,7 +4,7 @@ import NIOHTTP1
 /// One call to the DTP as a transport sends it: the path is already joined to the base URL's.
 struct SchedulerRequest: Sendable {
     let method: HTTPMethod
-    let path: String
+    var path: String
     var headers: HTTPHeaders
     let body: ByteBuffer?
 }
