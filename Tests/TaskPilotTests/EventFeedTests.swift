@@ -74,6 +74,30 @@ import Testing
         }
     }
 
+    /// The feed frames the events of each read once and streams write those bytes, joined when
+    /// a write spans several reads: every event must still arrive whole, once and in order.
+    @Test func eventsFromManyCommitsReachEveryStreamWholeOnceAndInOrder() async throws {
+        try await withTaskPilot(testConfiguration(database: folder.path("commits.sqlite"))) { client in
+            let port = client.port
+            async let live = readEventStream(port: port) { events, _ in events.count >= 40 }
+            async let one = readEventStream(port: port, query: "?taskId=7") { events, _ in !events.isEmpty }
+            try await Task.sleep(for: .milliseconds(300))
+            for _ in 0..<20 { _ = try await client.createTask() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 { group.addTask { _ = try await client.createTask() } }
+                try await group.waitForAll()
+            }
+            let expected = Array(Int64(1)...40)
+            let (_, events, _, _) = try await live
+            #expect(events.compactMap(\.id) == expected)
+            #expect(events.map { $0.object[int: "id"] } == expected)
+            #expect(events.allSatisfy { $0.type == "task.created" && $0.object[int: "webTaskId"] == $0.object[int: "id"] })
+            #expect(try await one.events.compactMap(\.id) == [7])
+            let resumed = try await readEventStream(port: port, headers: [("Last-Event-ID", "10")]) { events, _ in events.count >= 30 }
+            #expect(resumed.events.compactMap(\.id) == Array(Int64(11)...40))
+        }
+    }
+
     @Test func theSubscriberCapAnswers503AndHeadTakesNoPlace() async throws {
         var configuration = testConfiguration(database: folder.path("cap.sqlite"))
         configuration.eventsMaxSubscribers = 1

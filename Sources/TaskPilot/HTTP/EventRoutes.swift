@@ -51,43 +51,24 @@ struct EventRoutes<Context: RequestContext>: Sendable {
         var cursor = start.cursor
         // The first bytes tell the client (and any proxy) that the stream is open.
         try await writer.write(ByteBuffer(string: start.reset ? SSEFrame.reset(cursor: cursor) : SSEFrame.comment("connected", cursor: cursor)))
-        while let batch = try await feed.next(after: cursor, webTaskId: webTaskId) {
+        var gather = false
+        while true {
+            // What comes meanwhile goes out in the next write: a thousand streams woken for every
+            // commit would spend the CPU on wake-ups, not on events. The wait comes before the next
+            // batch, not after the last one, so that no stream holds its last write's bytes meanwhile.
+            if gather { try await Task.sleep(for: EventFeed.batchWindow) }
+            guard let batch = try await feed.next(after: cursor, webTaskId: webTaskId) else { return }
             cursor = batch.cursor
+            gather = false
             if batch.reset {
                 try await writer.write(ByteBuffer(string: SSEFrame.reset(cursor: cursor)))
             } else if batch.idle {
                 try await writer.write(ByteBuffer(string: SSEFrame.comment("heartbeat", cursor: cursor)))
-            } else if !batch.events.isEmpty {
-                var buffer = ByteBuffer()
-                for event in batch.events {
-                    buffer.writeString(SSEFrame.event(event))
-                }
-                try await writer.write(buffer)
-                // What comes meanwhile goes out in the next write: a thousand streams woken for
-                // every commit would spend the CPU on wake-ups, not on events.
-                try await Task.sleep(for: EventFeed.batchWindow)
+            } else if batch.frames.readableBytes > 0 {
+                try await writer.write(batch.frames)
+                gather = true
             }
         }
-    }
-}
-
-/// Server-Sent Events framing (WHATWG HTML § 9.2).
-enum SSEFrame {
-    static func event(_ event: TaskEvent) -> String {
-        "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(event.json)\n\n"
-    }
-
-    /// A comment that also sets the client's Last-Event-ID to `cursor`, without an event (a
-    /// frame with no data dispatches none): a client that reconnects before its first event, or
-    /// after a filter skipped events, resumes from where the stream was, not from the next new event.
-    static func comment(_ text: String, cursor: Int64) -> String {
-        ": \(text)\nid: \(cursor)\n\n"
-    }
-
-    /// Events after the client's id were pruned (or it names none TaskPilot gave): reload, then
-    /// follow from `cursor`, which the `id` line makes the client's new Last-Event-ID.
-    static func reset(cursor: Int64) -> String {
-        "id: \(cursor)\nevent: reset\ndata: {\"reason\":\"events after the requested id are no longer kept; reload the list\",\"nextAfter\":\(cursor)}\n\n"
     }
 }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import ServiceLifecycle
 
 /// The change feed behind `GET /api/events`.
@@ -8,15 +9,18 @@ import ServiceLifecycle
 /// streams following the feed cost one database read per commit, not one each. A commit that
 /// appended events wakes it (`ChangeSignal`); it reads them once, in id order, and wakes every
 /// waiting stream. A stream further behind than memory reaches reads from the database.
+/// Each event is framed for the wire once, when it is read, and every stream writes those same
+/// bytes (`FramedEvent`).
 public final class EventFeed: Service, Sendable {
-    /// What a stream gets next: events after its cursor (only its task's, when it follows one),
-    /// the cursor to go on from, or `reset` when it cannot be brought up to date event by event.
-    public struct Batch: Sendable {
-        public var events: [TaskEvent]
-        public var cursor: Int64
-        public var reset = false
+    /// What a stream gets next: the frames of the events after its cursor (only its task's, when
+    /// it follows one), the cursor to go on from, or `reset` when it cannot be brought up to date
+    /// event by event.
+    struct Batch: Sendable {
+        var frames = ByteBuffer()
+        var cursor: Int64
+        var reset = false
         /// Nothing came within the heartbeat interval.
-        public var idle = false
+        var idle = false
     }
 
     private struct Waiter {
@@ -26,7 +30,7 @@ public final class EventFeed: Service, Sendable {
 
     private struct State {
         /// Every event with an id above `floor` and up to `head`, oldest first.
-        var recent: [TaskEvent] = []
+        var recent: [FramedEvent] = []
         var floor: Int64 = 0
         var head: Int64 = 0
         var waiters: [Int: Waiter] = [:]
@@ -41,7 +45,9 @@ public final class EventFeed: Service, Sendable {
     private let signal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
     let maxSubscribers: Int
     let heartbeat: Duration
-    private let capacity = 4096
+    /// Events kept in memory: at 500 changes a second, two seconds of them; a stream further
+    /// behind reads from the database.
+    private let capacity = 1024
     static let pageLimit = 500
     /// How long a stream gathers events after a write before it writes again.
     static let batchWindow = Duration.milliseconds(20)
@@ -120,12 +126,12 @@ public final class EventFeed: Service, Sendable {
     /// asked, or events after it pruned, or an id never given) at the newest event.
     func start(after requested: Int64?) async throws -> Batch {
         let head = state.withLockedValue { $0.head }
-        guard let requested else { return Batch(events: [], cursor: head) }
+        guard let requested else { return Batch(cursor: head) }
         let bounds = try await repository.bounds()
         guard !bounds.cannotResume(after: requested) else {
-            return Batch(events: [], cursor: max(head, bounds.lastGiven), reset: true)
+            return Batch(cursor: max(head, bounds.lastGiven), reset: true)
         }
-        return Batch(events: [], cursor: requested)
+        return Batch(cursor: requested)
     }
 
     /// The next events after `cursor`, waiting up to the heartbeat interval for them; nil once
@@ -133,22 +139,23 @@ public final class EventFeed: Service, Sendable {
     func next(after cursor: Int64, webTaskId: Int64?) async throws -> Batch? {
         let deadline = ContinuousClock.now + heartbeat
         while true {
-            let found = state.withLockedValue { state -> (stopped: Bool, inMemory: [TaskEvent]?, caughtUp: Bool) in
+            let found = state.withLockedValue { state -> (stopped: Bool, inMemory: ArraySlice<FramedEvent>?, caughtUp: Bool) in
                 if state.stopped { return (true, nil, false) }
                 if cursor >= state.head { return (false, nil, true) }
                 guard cursor >= state.floor else { return (false, nil, false) }
                 let start = state.recent.partitioningIndex { $0.id > cursor }
-                return (false, Array(state.recent[start...].prefix(Self.pageLimit)), false)
+                return (false, state.recent[start...].prefix(Self.pageLimit), false)
             }
             if found.stopped { return nil }
             if let events = found.inMemory {
                 let next = events.last?.id ?? cursor
-                return Batch(events: events.filter { webTaskId == nil || $0.webTaskId == webTaskId }, cursor: next)
+                let wanted = events.lazy.filter { webTaskId == nil || $0.webTaskId == webTaskId }
+                return Batch(frames: FramedEvent.frames(of: wanted), cursor: next)
             }
             if !found.caughtUp {
                 return try await readBehind(after: cursor, webTaskId: webTaskId)
             }
-            guard ContinuousClock.now < deadline else { return Batch(events: [], cursor: cursor, idle: true) }
+            guard ContinuousClock.now < deadline else { return Batch(cursor: cursor, idle: true) }
             await waitForEvents(after: cursor, until: deadline)
         }
     }
@@ -170,12 +177,12 @@ public final class EventFeed: Service, Sendable {
     private func readBehind(after cursor: Int64, webTaskId: Int64?) async throws -> Batch {
         let bounds = try await repository.bounds()
         guard !bounds.cannotResume(after: cursor) else {
-            return Batch(events: [], cursor: bounds.lastGiven, reset: true)
+            return Batch(cursor: bounds.lastGiven, reset: true)
         }
         let events = try await repository.events(after: cursor, webTaskId: webTaskId, limit: Self.pageLimit)
         // A page of one task's events that is not full has seen every event up to the last id given.
         let next = events.count == Self.pageLimit || webTaskId == nil ? events.last?.id ?? cursor : max(events.last?.id ?? cursor, bounds.lastGiven)
-        return Batch(events: events, cursor: next)
+        return Batch(frames: FramedEvent.frames(of: FramedEvent.frame(events)), cursor: next)
     }
 
     private func readNewEvents() async {
@@ -189,8 +196,9 @@ public final class EventFeed: Service, Sendable {
                 return
             }
             guard !events.isEmpty else { return }
+            let framed = FramedEvent.frame(events)
             let waiters = state.withLockedValue { state -> [Waiter] in
-                state.recent.append(contentsOf: events)
+                state.recent.append(contentsOf: framed)
                 state.head = events[events.count - 1].id
                 if state.recent.count > 2 * capacity {
                     let dropped = state.recent.count - capacity
