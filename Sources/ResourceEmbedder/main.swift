@@ -1,8 +1,8 @@
 import Foundation
 
-// Usage: ResourceEmbedder OUTPUT.swift FILE...
-// Writes a Swift file declaring `embeddedResources`: each file's name (without its folder) and
-// exact text, in the order given, so that the binary carries them and needs no file beside it.
+// Usage: ResourceEmbedder OUTPUT.swift NAME FILE [NAME FILE]...
+// Writes a Swift file declaring `embeddedResources`: each file's name as given and its exact
+// text, in the order given, so that the binary carries them and needs no file beside it.
 
 func swiftLiteral(_ text: String) -> String {
     var literal = "\""
@@ -21,15 +21,15 @@ func swiftLiteral(_ text: String) -> String {
 }
 
 let arguments = CommandLine.arguments.dropFirst()
-guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: ResourceEmbedder OUTPUT.swift FILE...\n".utf8))
+guard let output = arguments.first, arguments.count % 2 == 1 else {
+    FileHandle.standardError.write(Data("usage: ResourceEmbedder OUTPUT.swift NAME FILE [NAME FILE]...\n".utf8))
     exit(2)
 }
 
 var source = "// Generated at build time by the EmbedResources plugin.\n"
 source += "let embeddedResources: [(name: String, text: String)] = [\n"
-for path in arguments.dropFirst() {
-    let name = URL(fileURLWithPath: path).lastPathComponent
+let pairs = Array(arguments.dropFirst())
+for (name, path) in stride(from: 0, to: pairs.count, by: 2).map({ (pairs[$0], pairs[$0 + 1]) }) {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     source += "    (\(swiftLiteral(name)), \(swiftLiteral(text))),\n"
 }

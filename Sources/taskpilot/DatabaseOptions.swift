@@ -11,11 +11,15 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: .setting("SQLite database file", key: "db.path"))
     var db: String?
 
+    @Option(name: .customLong("db-url"), help: .setting("PostgreSQL instead of SQLite: postgres://user@host[:port]/database[?sslmode=disable|prefer|require]; the password may come from TASKPILOT_DB_PASSWORD or db.passwordFile", key: "db.url"))
+    var dbURL: String?
+
     /// Loads the configuration from these options and `flags` (more of them, keyed by
     /// configuration key), or prints the one line that says which key is wrong and exits 1.
     func load(adding flags: [String: String] = [:]) async throws -> TaskPilotConfiguration {
         var flags = flags
         flags["db.path"] = db
+        flags["db.url"] = dbURL
         do {
             return try await ConfigurationLoader.load(
                 flags: flags,

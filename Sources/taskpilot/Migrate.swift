@@ -9,11 +9,10 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await database.load()
         do {
-            let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath)
-            try await database.close()
+            let (location, applied) = try await TaskPilotDatabase.migrate(configuration)
             print(applied.isEmpty
-                ? "\(configuration.databasePath): schema is current"
-                : "\(configuration.databasePath): applied migrations \(applied.map(String.init).joined(separator: ", "))")
+                ? "\(location): schema is current"
+                : "\(location): applied migrations \(applied.map(String.init).joined(separator: ", "))")
         } catch let error as MigrationError {
             exitWithLine("taskpilot: \(error)")
         } catch let error as StartupError {

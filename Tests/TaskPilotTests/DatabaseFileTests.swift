@@ -5,7 +5,8 @@ import Testing
 
 /// What start-up refuses: a database another process holds, one it cannot use, one damaged.
 /// (Read-only and full file systems need a mount: `scripts/storage-test` covers those.)
-@Suite struct DatabaseFileTests {
+@Suite(.enabled(if: !TestDatabase.isPostgres, "the SQLite file: its lock, its damage, its place on disk"))
+struct DatabaseFileTests {
     let folder = TemporaryFolder()
 
     @Test func aSecondOpenOfAHeldDatabaseIsRefusedNamingTheHolder() async throws {

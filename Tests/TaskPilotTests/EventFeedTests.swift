@@ -79,8 +79,9 @@ import Testing
     @Test func eventsFromManyCommitsReachEveryStreamWholeOnceAndInOrder() async throws {
         try await withTaskPilot(testConfiguration(database: folder.path("commits.sqlite"))) { client in
             let port = client.port
-            async let live = readEventStream(port: port) { events, _ in events.count >= 40 }
-            async let one = readEventStream(port: port, query: "?taskId=7") { events, _ in !events.isEmpty }
+            // Generous timeouts: this is about what arrives, and a busy machine may take a while.
+            async let live = readEventStream(port: port, timeout: .seconds(30)) { events, _ in events.count >= 40 }
+            async let one = readEventStream(port: port, query: "?taskId=7", timeout: .seconds(30)) { events, _ in !events.isEmpty }
             try await Task.sleep(for: .milliseconds(300))
             for _ in 0..<20 { _ = try await client.createTask() }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -174,9 +175,7 @@ import Testing
             for _ in 0..<4 { _ = try await client.createTask() }
         }
         // Events 1 to 3 written long ago: pruned when TaskPilot starts.
-        let connection = try Connection(path: database)
-        try connection.run("UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE id <= 3")
-        connection.close()
+        _ = try await TestDatabase.rows(database, "UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE id <= 3")
         try await withTaskPilot(configuration) { client in
             #expect(try await eventually {
                 let items = try await client.send(.get, "/api/events", headers: [.accept: "application/json"]).object["items"] as? [Any]

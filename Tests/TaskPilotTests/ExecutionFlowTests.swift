@@ -190,19 +190,15 @@ import Testing
                 return try #require(bound.object[int: "schedulerTaskId"])
             }
         }
-        let database = try Database(path: path)
-        let rows = try await database.read { connection in
-            try connection.query("SELECT web_task_id, command, scheduler_task_id, http_status, message, finished_at IS NOT NULL FROM scheduler_commands ORDER BY id") {
-                "\($0.int(0)) \($0.string(1)) \($0.optionalInt64(2).map(String.init) ?? "-") \($0.optionalInt64(3).map(String.init) ?? "-") \($0.optionalString(4) ?? "-") \($0.bool(5))"
-            }
-        }
+        let rows = try await TestDatabase.rows(
+            path, "SELECT web_task_id, command, scheduler_task_id, http_status, message, finished_at IS NOT NULL FROM scheduler_commands ORDER BY id"
+        ).map { $0.joined(separator: " ") }
         #expect(rows == [
-            "1 CREATE \(dtpId) 201 - true",
-            "1 CANCEL \(dtpId) 200 - true",
-            "1 CANCEL \(dtpId) 409 Cannot cancel task in state CANCELED true",
-            "2 ATTACH 999 404 Task not found: 999 true",
+            "1 CREATE \(dtpId) 201 - 1",
+            "1 CANCEL \(dtpId) 200 - 1",
+            "1 CANCEL \(dtpId) 409 Cannot cancel task in state CANCELED 1",
+            "2 ATTACH 999 404 Task not found: 999 1",
         ])
-        try await database.close()
     }
 
     @Test func bindingsSurviveARestart() async throws {

@@ -40,6 +40,7 @@ import Testing
 
     @Test func aClientThatLeavesMidBodyIsNotAnError() async throws {
         let log = CapturedLog()
+        try await TestDatabase.create(for: configuration)
         let application = try await buildApplication(configuration, logger: log.logger(level: .warning))
         try await application.test(.live) { client in
             do {

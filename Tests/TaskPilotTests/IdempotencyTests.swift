@@ -76,16 +76,15 @@ import Testing
         try await withTaskPilot(configuration) { client in
             _ = try await create(client, key: "old")
         }
-        let connection = try Connection(path: path)
-        try connection.execute("UPDATE idempotency_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes')")
-        connection.close()
+        _ = try await TestDatabase.rows(
+            path, "UPDATE idempotency_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes')",
+            postgres: #"UPDATE idempotency_keys SET created_at = to_char((now() - interval '61 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+        )
         try await withTaskPilot(configuration) { client in
             let fresh = try await create(client, key: "old")
             #expect(fresh.headers[Self.replayed] == nil)
             #expect(fresh.object[int: "id"] == 2, "past the TTL the key creates anew")
         }
-        let check = try Connection(path: path)
-        #expect(try check.query("SELECT web_task_id FROM idempotency_keys") { $0.int64(0) } == [2], "the expired key was pruned")
-        check.close()
+        #expect(try await TestDatabase.rows(path, "SELECT web_task_id FROM idempotency_keys") == [["2"]], "the expired key was pruned")
     }
 }

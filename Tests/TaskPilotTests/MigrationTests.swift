@@ -3,7 +3,8 @@ import SQLiteDB
 import TaskPilot
 import Testing
 
-@Suite struct MigrationTests {
+@Suite(.enabled(if: !TestDatabase.isPostgres, "the SQLite migrations; PostgresMigrationTests has the PostgreSQL ones"))
+struct MigrationTests {
     let folder = TemporaryFolder()
 
     @Test func theBinaryCarriesExactlyTheMigrationFiles() throws {

@@ -147,11 +147,8 @@ import Testing
                 #expect((canceled["execution"] as? [String: Any])?["status"] as? String == "CANCELED", "stored with the cancel, not later")
             }
         }
-        let connection = try Connection(path: database)
-        defer { connection.close() }
-        let sources = try connection.query("SELECT web_task_id, status, source FROM execution_observations ORDER BY web_task_id") {
-            "\($0.int64(0)) \($0.string(1)) \($0.string(2))"
-        }
+        let sources = try await TestDatabase.rows(database, "SELECT web_task_id, status, source FROM execution_observations ORDER BY web_task_id")
+            .map { $0.joined(separator: " ") }
         #expect(sources == ["1 PROCESSING QUERY", "2 CANCELED CANCEL"])
     }
 

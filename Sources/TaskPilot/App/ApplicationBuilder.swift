@@ -15,14 +15,8 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     try configuration.requireTokensWhenExposed()
     let metrics = TaskPilotMetrics(enabled: configuration.metricsEnabled)
-    var onCommit: (@Sendable (Int, Duration) -> Void)?
-    if metrics.enabled {
-        onCommit = { metrics.recordCommit(writes: $0, duration: $1) }
-    }
-    let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath, onCommit: onCommit)
-    if !applied.isEmpty {
-        logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
-    }
+    let changes = ChangeSignal()
+    let storage = try await TaskPilotStorage.open(configuration, changes: changes, metrics: metrics, logger: logger)
     let gateway = HTTPSchedulerGateway(
         baseURL: configuration.schedulerURL,
         timeoutMilliseconds: configuration.schedulerTimeoutMilliseconds,
@@ -33,10 +27,9 @@ public func buildApplication(
         metrics: metrics,
         logger: logger
     )
-    let changes = ChangeSignal()
-    let repository = SQLiteWebTaskRepository(database: database, changes: changes)
-    let observations = SQLiteExecutionObservationRepository(database: database, changes: changes)
-    let events = SQLiteTaskEventRepository(database: database)
+    let repository = storage.webTasks
+    let observations = storage.observations
+    let events = storage.events
     let recorder = ObservationRecorder(repository: observations, logger: logger)
     let feed = try await EventFeed(
         repository: events, changes: changes, maxSubscribers: configuration.eventsMaxSubscribers,
@@ -44,13 +37,13 @@ public func buildApplication(
     )
     let router = buildRouter(
         configuration: configuration,
-        database: database,
+        storage: storage.health,
         lifecycle: lifecycle,
         metrics: metrics,
         reachability: gateway.reachability,
         webTasks: WebTaskService(repository: repository),
         executions: ExecutionService(
-            repository: repository, commandLog: SQLiteCommandLog(database: database), gateway: gateway,
+            repository: repository, commandLog: storage.commandLog, gateway: gateway,
             observations: observations, recorder: recorder
         ),
         feed: feed
@@ -74,7 +67,7 @@ public func buildApplication(
             lifecycle.listening(on: port)
             logger.info("TaskPilot \(TaskPilotVersion.current) listening", metadata: [
                 "address": "\(configuration.host):\(port)",
-                "db": "\(configuration.databasePath)",
+                "db": "\(storage.location)",
                 "scheduler": "\(configuration.schedulerURL)",
                 "auth": "\(configuration.apiTokens.isEmpty ? "off" : "on")",
                 "cors": "\(configuration.corsOrigins.isEmpty ? "none" : configuration.corsOrigins.joined(separator: ","))",
@@ -102,13 +95,15 @@ public func buildApplication(
         try? await gracefulShutdown()
         try await gateway.shutdown()
         try await watchGateway?.shutdown()
-        try await database.close()
+        try await storage.close()
         if lifecycle.boundPort != nil {
             logger.info("shutdown finished: requests answered, database closed")
         }
     })
     application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
-    metrics.observe(database: database)
+    if let database = storage.sqlite {
+        metrics.observe(database: database)
+    }
     metrics.observe(gateway: gateway, pool: "requests")
     metrics.observe(feed: feed)
     if let watchGateway {
@@ -131,7 +126,7 @@ public func buildApplication(
 
 func buildRouter(
     configuration: TaskPilotConfiguration,
-    database: Database,
+    storage: any StorageHealth,
     lifecycle: ServerLifecycle,
     metrics: TaskPilotMetrics,
     reachability: SchedulerReachability,
@@ -152,7 +147,7 @@ func buildRouter(
         MetricsRoutes(metrics: metrics).add(to: router)
     }
     let api = router.group("api")
-    HealthRoutes(database: database, lifecycle: lifecycle, scheduler: reachability).add(to: api)
+    HealthRoutes(storage: storage, lifecycle: lifecycle, scheduler: reachability).add(to: api)
     OpenAPIRoutes().add(to: api)
     EventRoutes(feed: feed, maxPageSize: configuration.maxPageSize).add(to: api)
     // On the routes only, so that an unknown path or method is still a 404 or 405.

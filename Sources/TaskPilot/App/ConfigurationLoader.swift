@@ -121,6 +121,9 @@ private struct StringSetting {
         [
             .init(key: "http.host", environment: "TASKPILOT_HOST", property: \.host),
             .init(key: "db.path", environment: "TASKPILOT_DB", property: \.databasePath),
+            .init(key: "db.url", environment: "TASKPILOT_DB_URL", property: \.databaseURL),
+            .init(key: "db.password", environment: "TASKPILOT_DB_PASSWORD", property: \.databasePassword),
+            .init(key: "db.passwordFile", environment: "TASKPILOT_DB_PASSWORD_FILE", property: \.databasePasswordFile),
             .init(key: "scheduler.url", environment: "TASKPILOT_SCHEDULER_URL", property: \.schedulerURL),
             .init(key: "log.level", environment: "TASKPILOT_LOG_LEVEL", property: \.logLevel),
             .init(key: "log.format", environment: "TASKPILOT_LOG_FORMAT", property: \.logFormat),

@@ -7,6 +7,11 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     /// 0 asks the system for a free port (tests use it).
     public var port = 8081
     public var databasePath = "data/taskpilot.sqlite"
+    /// A `postgres://` URL: PostgreSQL instead of the SQLite file; empty for SQLite.
+    public var databaseURL = ""
+    /// The PostgreSQL password when the URL has none; or the file that holds it.
+    public var databasePassword = ""
+    public var databasePasswordFile = ""
     /// The DTP's base URL, without a trailing slash.
     public var schedulerURL = "http://127.0.0.1:8080"
     public var schedulerTimeoutMilliseconds = 5000
@@ -109,6 +114,7 @@ extension TaskPilotConfiguration {
         guard !databasePath.isEmpty else {
             throw ConfigurationError(key: "db.path", reason: "must not be empty")
         }
+        _ = try postgresSettings()
         checked.schedulerURL = try Self.schedulerBaseURL(schedulerURL)
         for origin in corsOrigins {
             guard let url = URLComponents(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -137,6 +143,19 @@ extension TaskPilotConfiguration {
     }
 
     /// One token a line; blank lines and lines starting with # are skipped.
+    /// The PostgreSQL database `db.url` names, with its password; nil for the SQLite file.
+    func postgresSettings() throws(ConfigurationError) -> PostgresSettings? {
+        guard !databaseURL.isEmpty else { return nil }
+        var password: String? = databasePassword.isEmpty ? nil : databasePassword
+        if password == nil, !databasePasswordFile.isEmpty {
+            guard let text = try? String(contentsOfFile: databasePasswordFile, encoding: .utf8) else {
+                throw ConfigurationError(key: "db.passwordFile", reason: "cannot read \(databasePasswordFile)")
+            }
+            password = text.trimmingCharacters(in: .newlines)
+        }
+        return try PostgresSettings(url: databaseURL, password: password)
+    }
+
     static func tokens(inFile path: String) throws -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError(key: "auth.tokenFile", reason: "cannot read \(path)")

@@ -29,6 +29,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as SQLiteError where error.isStorageFailure {
             context.logger.error("storage failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return JSONResponse.error(.serviceUnavailable, message: "Storage is unavailable: \(error.message)", path: request.uri.path)
+        } catch let error as StorageUnavailableError {
+            context.logger.error("storage unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return JSONResponse.error(.serviceUnavailable, message: "Storage is unavailable: \(error.message)", path: request.uri.path)
         } catch is HTTPParserError {
             // The body was cut off, nearly always by a client that went away mid-request: nobody
             // reads this answer, and it is no error of ours.

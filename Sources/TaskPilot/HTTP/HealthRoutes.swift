@@ -1,11 +1,10 @@
 import Hummingbird
 import OrderedJSON
-import SQLiteDB
 
 /// `/api/health` (liveness) and `/api/ready` (readiness), both open without a token so that
 /// probes and load balancers can poll them.
 struct HealthRoutes<Context: RequestContext>: Sendable {
-    let database: Database
+    let storage: any StorageHealth
     let lifecycle: ServerLifecycle
     let scheduler: SchedulerReachability
 
@@ -17,16 +16,10 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     /// Up while the database is open and its last write did not fail for want of storage. It
     /// touches no table, so it costs what a constant route costs and can be polled freely.
     private func health() -> Response {
-        if let fault = Self.storageFault(database) {
+        if let fault = storage.fault {
             return Self.down(reason: fault)
         }
         return JSONResponse.make(#"{"status":"UP"}"#)
-    }
-
-    /// Closed, or its last write failed for want of storage: what both probes refuse for.
-    private static func storageFault(_ database: Database) -> String? {
-        guard database.isOpen else { return "the database is closed" }
-        return database.storageFailure?.message
     }
 
     private static func down(reason: String) -> Response {
@@ -41,9 +34,9 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     /// listing tasks go on while it is away.
     private func readiness() async -> Response {
         var reasons: [String] = []
-        let storage = await Self.storageProblem(database)
-        if let storage { reasons.append("storage: \(storage)") }
-        let migrations = await Self.migrationProblem(database)
+        let writable = await storage.writeProblem()
+        if let writable { reasons.append("storage: \(writable)") }
+        let migrations = await storage.migrationProblem()
         if let migrations { reasons.append("migrations: \(migrations)") }
         let draining = lifecycle.isShuttingDown
         if draining { reasons.append("shutting down") }
@@ -51,7 +44,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         var object = JSONObject()
         object.add("status", reasons.isEmpty ? "READY" : "NOT_READY")
         object.addRaw("reasons", JSONObject.array(reasons.map(JSONObject.quoted)))
-        object.add("database", storage == nil ? "writable" : "unavailable")
+        object.add("database", writable == nil ? "writable" : "unavailable")
         object.add("migrations", migrations == nil ? "current" : "not current")
         object.addRaw("shuttingDown", draining ? "true" : "false")
         let report = scheduler.report
@@ -61,30 +54,5 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         dtp.add("lastErrorAt", report.lastErrorAt)
         object.addRaw("scheduler", dtp.json)
         return JSONResponse.make(object.json, status: reasons.isEmpty ? .ok : .serviceUnavailable)
-    }
-
-    /// Why the database cannot take a write, or nil. The probe goes through the writer like
-    /// any write (an empty one), so a stuck writer holds the probe's answer too, and a load
-    /// balancer's probe times out: not ready either way.
-    private static func storageProblem(_ database: Database) async -> String? {
-        if let fault = storageFault(database) { return fault }
-        do {
-            try await database.write { _ in }
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
-    private static func migrationProblem(_ database: Database) async -> String? {
-        do {
-            let applied = try await database.read { connection in
-                try connection.query("SELECT version FROM schema_migrations ORDER BY version") { $0.int(0) }
-            }
-            let known = Migrator().migrations.map(\.version)
-            return applied == known ? nil : "the database has \(applied), this binary \(known)"
-        } catch {
-            return "\(error)"
-        }
     }
 }

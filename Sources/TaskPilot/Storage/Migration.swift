@@ -1,4 +1,5 @@
-/// One schema migration, `migrations/NNNN_name.sql`, as compiled into the binary.
+/// One schema migration, `migrations/NNNN_name.sql` (SQLite) or `migrations/postgres/NNNN_name.sql`,
+/// as compiled into the binary.
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
@@ -21,11 +22,20 @@ public struct Migration: Sendable, Equatable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// The migrations the build embedded from `migrations/*.sql`, in order. A file whose name
-    /// does not start with its version (`0001_initial.sql`) is left out, and a test says so.
-    public static let all: [Migration] = embeddedResources.compactMap { file in
-        guard file.name.hasSuffix(".sql"), let version = version(of: file.name) else { return nil }
-        return Migration(version: version, name: file.name, sql: file.text)
+    /// The SQLite migrations the build embedded from `migrations/*.sql`, in order. A file whose
+    /// name does not start with its version (`0001_initial.sql`) is left out, and a test says so.
+    public static let all: [Migration] = embedded(prefix: "")
+
+    /// The PostgreSQL migrations, from `migrations/postgres/*.sql`.
+    public static let postgres: [Migration] = embedded(prefix: "postgres/")
+
+    private static func embedded(prefix: String) -> [Migration] {
+        embeddedResources.compactMap { file in
+            guard file.name.hasPrefix(prefix), file.name.hasSuffix(".sql") else { return nil }
+            let name = String(file.name.dropFirst(prefix.count))
+            guard !name.contains("/"), let version = version(of: name) else { return nil }
+            return Migration(version: version, name: name, sql: file.text)
+        }
     }
 
     /// The version a file name stands for: `0001_initial.sql` is 1.

@@ -1,3 +1,4 @@
+import Logging
 import SQLiteDB
 
 /// Opens TaskPilot's database file and brings its schema up to date.
@@ -29,4 +30,28 @@ public enum TaskPilotDatabase {
 /// Why TaskPilot cannot start; `description` is the one line an operator sees.
 public struct StartupError: Error, Equatable, CustomStringConvertible {
     public let description: String
+}
+
+extension TaskPilotDatabase {
+    /// Brings the configured database (the SQLite file, or PostgreSQL when `db.url` names one)
+    /// up to date and closes it; answers where it is (without a password) and what was applied.
+    public static func migrate(_ configuration: TaskPilotConfiguration) async throws -> (location: String, applied: [Int]) {
+        guard let settings = try configuration.postgresSettings() else {
+            let (database, applied) = try await open(path: configuration.databasePath)
+            try await database.close()
+            return (configuration.databasePath, applied)
+        }
+        let store = PostgresStore(settings: settings, logger: Logger(label: "taskpilot.migrate"))
+        do {
+            let applied = try await PostgresMigrator().migrate(store)
+            await store.close()
+            return (settings.redacted, applied)
+        } catch let error as StorageUnavailableError {
+            await store.close()
+            throw StartupError(description: error.message)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
 }

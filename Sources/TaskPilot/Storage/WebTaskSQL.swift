@@ -55,7 +55,7 @@ enum WebTaskSQL {
             let (filter, armParameters) = conditions(
                 query, beforeColumn: never ? "t.id" : "o.web_task_id", extra: never ? "o.web_task_id IS NULL" : "o.status = ?"
             )
-            arms.append("SELECT * FROM (SELECT \(columns) FROM \(tables) \(filter) ORDER BY \(never ? "t.id" : "o.web_task_id") DESC LIMIT ?)")
+            arms.append("SELECT * FROM (SELECT \(columns) FROM \(tables) \(filter) ORDER BY \(never ? "t.id" : "o.web_task_id") DESC LIMIT ?) AS arm")
             parameters += (never ? [] : [status]) + armParameters + [query.limit]
         }
         return (arms.joined(separator: " UNION ALL ") + " ORDER BY 1 DESC LIMIT ?", parameters + [query.limit])

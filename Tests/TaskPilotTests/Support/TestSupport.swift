@@ -40,6 +40,7 @@ func testConfiguration(
     configuration.watchEnabled = watch
     configuration.port = 0
     configuration.databasePath = database
+    configuration.databaseURL = TestDatabase.url(for: database) ?? ""
     configuration.schedulerURL = schedulerURL
     configuration.schedulerTimeoutMilliseconds = timeoutMilliseconds
     return configuration
@@ -53,6 +54,7 @@ func withTaskPilot<Value: Sendable>(
     lifecycle: ServerLifecycle = ServerLifecycle(),
     _ body: @Sendable (any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
+    try await TestDatabase.create(for: configuration)
     let application = try await buildApplication(configuration, logger: logger, lifecycle: lifecycle)
     return try await application.test(.live, body)
 }
