@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func shutdownEndsOpenStreams() async throws {
-        let started = ContinuousClock.now
+        let stopping = NIOLockedValueBox(ContinuousClock.now)
         let reader = try await withTaskPilot(testConfiguration(database: folder.path("shutdown.sqlite"))) { client in
             let port = client.port
             let open = NIOLockedValueBox(false)
@@ -161,11 +161,12 @@ import Testing
             while !open.withLockedValue({ $0 }) {
                 try await Task.sleep(for: .milliseconds(20))
             }
+            stopping.withLockedValue { $0 = .now }
             return reader
         }
         let (status, _, comments, _) = try await reader.value
         #expect(status == 200 && comments == ["connected"])
-        #expect(ContinuousClock.now - started < .seconds(10), "the server ended the stream instead of waiting for it")
+        #expect(ContinuousClock.now - stopping.withLockedValue { $0 } < .seconds(10), "the server ended the stream instead of waiting for it")
     }
 
     @Test func prunedEventsAnswerResetThenTheLiveStream() async throws {

@@ -83,9 +83,9 @@ import Testing
     }
 
     @Test func aFailingTaskEndsDeadAfterItsRetries() async throws {
-        // Each attempt stays PROCESSING for 250 ms, so polling sees the way to DEAD, not only its
-        // end, however busy the machine is.
-        try await withScheduler(fastReferenceScheduler(processingTime: .milliseconds(250))) { url, _ in
+        // Each attempt stays PROCESSING for 500 ms, so polling sees the way to DEAD, not only its
+        // end, however busy the machine is (the whole suite on PostgreSQL keeps both cores busy).
+        try await withScheduler(fastReferenceScheduler(processingTime: .milliseconds(500))) { url, _ in
             try await withTaskPilot(testConfiguration(database: folder.path("dead.sqlite"), schedulerURL: url)) { client in
                 let id = try await client.createTask(type: "demo-fail")
                 _ = try await client.send(.post, "/api/tasks/\(id)/scheduler")

@@ -41,10 +41,10 @@ public func buildApplication(
         lifecycle: lifecycle,
         metrics: metrics,
         reachability: gateway.reachability,
-        webTasks: WebTaskService(repository: repository),
+        webTasks: WebTaskService(repository: repository, locks: storage.locks),
         executions: ExecutionService(
             repository: repository, commandLog: storage.commandLog, gateway: gateway,
-            observations: observations, recorder: recorder
+            observations: observations, recorder: recorder, locks: storage.locks
         ),
         feed: feed
     )
@@ -101,6 +101,9 @@ public func buildApplication(
         }
     })
     application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
+    if let postgres = storage.postgres {
+        application.addServices(PostgresChangeListener(settings: postgres, changes: changes, logger: logger))
+    }
     if let database = storage.sqlite {
         metrics.observe(database: database)
     }
@@ -119,7 +122,12 @@ public func buildApplication(
             logger: logger
         )
         metrics.observe(watcher: watcher)
-        application.addServices(watcher)
+        // Replicas on one PostgreSQL watch through one of them at a time.
+        if let postgres = storage.postgres {
+            application.addServices(PostgresWatchLeadership(settings: postgres, watcher: watcher, logger: logger))
+        } else {
+            application.addServices(watcher)
+        }
     }
     return application
 }

@@ -8,13 +8,14 @@ public struct ExecutionService: Sendable {
     let gateway: any SchedulerGateway
     let observations: any ExecutionObservationRepository
     let recorder: ObservationRecorder
-    private let binds = KeyedSerializer<Int64>()
+    let locks: any TaskLocks
     private let bindings = BindingCache()
 
     public init(
         repository: any WebTaskRepository, commandLog: any CommandLog, gateway: any SchedulerGateway,
-        observations: any ExecutionObservationRepository, recorder: ObservationRecorder
+        observations: any ExecutionObservationRepository, recorder: ObservationRecorder, locks: any TaskLocks
     ) {
+        self.locks = locks
         self.repository = repository
         self.commandLog = commandLog
         self.gateway = gateway
@@ -30,11 +31,11 @@ public struct ExecutionService: Sendable {
 
     /// Binds `webTaskId` to a new DTP task, or to `schedulerTaskId` when given.
     ///
-    /// Binds of one web task run one at a time, so concurrent callers create one DTP task
-    /// and all see it. No database transaction is held across the DTP call; the binding is
+    /// Binds and cancels of one web task run one at a time (`TaskLocks`, across replicas on
+    /// PostgreSQL), so concurrent callers create one DTP task and all see it. No database transaction is held across the DTP call; the binding is
     /// stored only once the DTP has answered, so a failed bind stores nothing.
     public func bind(webTaskId: Int64, schedulerTaskId requested: Int64?) async throws -> BindResult {
-        try await binds.run(webTaskId) {
+        try await locks.withLock(webTaskId: webTaskId) {
             guard let task = try await repository.find(id: webTaskId) else {
                 throw TaskPilotError.taskNotFound(webTaskId)
             }

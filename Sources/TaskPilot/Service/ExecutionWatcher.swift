@@ -71,6 +71,13 @@ public final class ExecutionWatcher: Service, Sendable {
         }
     }
 
+    /// Reads the bound executions to watch again, adding those bound elsewhere (another
+    /// replica) since the last read; answers how many were read, or nil on a failed read.
+    @discardableResult
+    public func rescan() async -> Int? {
+        await loadUnfinished()
+    }
+
     /// Reads what to watch in slices, so that reads of user requests get the reader between
     /// them; answers how many, or nil when the database cannot be read.
     private func loadUnfinished() async -> Int? {

@@ -2,9 +2,11 @@
 /// It never talks to the DTP; that is `ExecutionService`'s job.
 public struct WebTaskService: Sendable {
     let repository: any WebTaskRepository
+    let locks: any TaskLocks
 
-    public init(repository: any WebTaskRepository) {
+    public init(repository: any WebTaskRepository, locks: any TaskLocks) {
         self.repository = repository
+        self.locks = locks
     }
 
     public func create(type: String, payload: String) async throws -> WebTask {
@@ -53,8 +55,9 @@ public struct WebTaskService: Sendable {
         return WebTaskPage(items: items, nextCursor: nextCursor)
     }
 
+    /// Waits for a bind of the task in flight, so that a task is never bound after it was cancelled.
     public func cancel(id: Int64) async throws -> WebTask {
-        switch try await repository.cancel(id: id) {
+        switch try await locks.withLock(webTaskId: id, { try await repository.cancel(id: id) }) {
         case .canceled(let task):
             return task
         case .notPending(let task):

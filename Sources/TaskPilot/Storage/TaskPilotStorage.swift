@@ -8,11 +8,14 @@ struct TaskPilotStorage: Sendable {
     var observations: any ExecutionObservationRepository
     var events: any TaskEventRepository
     var commandLog: any CommandLog
+    var locks: any TaskLocks
     var health: any StorageHealth
     /// Where the data is, for the start-up line: the file, or the URL without its password.
     var location: String
     /// The SQLite database, for its file-size metrics; nil on PostgreSQL.
     var sqlite: Database?
+    /// The PostgreSQL database, for the services replicas share through it; nil on SQLite.
+    var postgres: PostgresSettings?
     let close: @Sendable () async throws -> Void
 
     /// Opens the configured backend and brings its schema up to date; commits announce
@@ -35,15 +38,21 @@ struct TaskPilotStorage: Sendable {
             if !applied.isEmpty {
                 logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(settings.redacted)"])
             }
+            let locks = PostgresTaskLocks(settings: settings, logger: logger)
             return TaskPilotStorage(
                 webTasks: PostgresWebTaskRepository(store: store, changes: changes),
                 observations: PostgresExecutionObservationRepository(store: store, changes: changes),
                 events: PostgresTaskEventRepository(store: store),
                 commandLog: PostgresCommandLog(store: store),
+                locks: locks,
                 health: PostgresStorageHealth(store: store),
                 location: settings.redacted,
                 sqlite: nil,
-                close: { await store.close() }
+                postgres: settings,
+                close: {
+                    await locks.close()
+                    await store.close()
+                }
             )
         }
         var onCommit: (@Sendable (Int, Duration) -> Void)?
@@ -59,9 +68,11 @@ struct TaskPilotStorage: Sendable {
             observations: SQLiteExecutionObservationRepository(database: database, changes: changes),
             events: SQLiteTaskEventRepository(database: database),
             commandLog: SQLiteCommandLog(database: database),
+            locks: ProcessTaskLocks(),
             health: SQLiteStorageHealth(database: database),
             location: configuration.databasePath,
             sqlite: database,
+            postgres: nil,
             close: { try await database.close() }
         )
     }

@@ -37,12 +37,18 @@ extension PostgresConnection {
     }
 
     /// Appends an event carrying `task`. Its id comes from `event_ids`, whose row stays locked
-    /// until this transaction ends: ids are given in commit order on every replica.
+    /// until this transaction ends: ids are given in commit order on every replica. The NOTIFY
+    /// goes out when the transaction commits (once, however many events it wrote) and wakes the
+    /// feed of every replica (`PostgresChangeListener`).
     func appendEvent(_ kind: TaskEvent.Kind, task: WebTask, schedulerStatus: Int? = nil, schedulerMessage: String? = nil) async throws {
         try await query("""
-            WITH next AS (UPDATE event_ids SET last_given = last_given + 1 RETURNING last_given)
-            INSERT INTO events (id, type, web_task_id, task, scheduler_status, scheduler_message)
-            SELECT last_given, \(kind.rawValue), \(task.id), \(task.json), \(schedulerStatus), \(schedulerMessage) FROM next
+            WITH next AS (UPDATE event_ids SET last_given = last_given + 1 RETURNING last_given),
+            appended AS (
+                INSERT INTO events (id, type, web_task_id, task, scheduler_status, scheduler_message)
+                SELECT last_given, \(kind.rawValue), \(task.id), \(task.json), \(schedulerStatus), \(schedulerMessage) FROM next
+                RETURNING id
+            )
+            SELECT pg_notify(\(PostgresChangeListener.channel), '') FROM appended
             """, logger: logger)
     }
 

@@ -57,6 +57,13 @@ public final class PostgresStore: Sendable {
         try await storage { try await self.client.withConnection { connection in try await body(connection) } }
     }
 
+    /// Runs `body` on one connection for as long as it takes: it holds a session lock while
+    /// other work runs, which bounds its own waits. With the server away, the pool refuses
+    /// at once after its first failed connections (its circuit breaker).
+    func holding<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await storage(bounded: false) { try await self.client.withConnection { connection in try await body(connection) } }
+    }
+
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it
     /// throws. `bounded: false` waits as long as the work takes (migrations, which may rewrite a
     /// large table), failing only when the server cannot be reached.
