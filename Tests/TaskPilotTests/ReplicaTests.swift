@@ -104,3 +104,40 @@ struct ReplicaTests {
         }
     }
 }
+
+/// PostgreSQL lost under TaskPilot: a 503 that names storage or a served request, never a
+/// 500, and TaskPilot reconnects by itself when the server takes connections again.
+@Suite(.enabled(if: TestDatabase.isPostgres, "needs the PostgreSQL server of TASKPILOT_TEST_DB_URL"))
+struct PostgresOutageTests {
+    let folder = TemporaryFolder()
+
+    @Test func anOutageAnswers503NamingStorageAndTaskPilotReconnects() async throws {
+        let path = folder.path("outage.sqlite")
+        var configuration = testConfiguration(database: path)
+        configuration.databaseTimeoutMilliseconds = 500
+        try await withTaskPilot(configuration) { client in
+            let id = try await client.createTask()
+            let database = TestDatabase.name(for: path)
+            // The database refuses new connections and loses those it had: a server going away.
+            _ = try await TestDatabase.server("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+            _ = try await TestDatabase.server("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+            let read = try await client.send(.get, "/api/tasks/\(id)")
+            #expect(read.status == .serviceUnavailable)
+            #expect((read.object["message"] as? String)?.hasPrefix("Storage is unavailable: PostgreSQL at postgres://") == true)
+            let created = try await client.send(.post, "/api/tasks", json: #"{"type":"demo"}"#)
+            #expect(created.status == .serviceUnavailable)
+            let ready = try await client.send(.get, "/api/ready")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.object["database"] as? String == "unavailable")
+            #expect(try await client.send(.get, "/api/health").status == .ok, "alive: the process is fine and will reconnect")
+
+            _ = try await TestDatabase.server("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+            #expect(try await eventually(timeout: .seconds(30)) {
+                try await client.send(.get, "/api/tasks/\(id)").status == .ok
+            }, "reconnected by itself")
+            let again = try await client.send(.post, "/api/tasks", json: #"{"type":"demo"}"#)
+            #expect(again.status == .created)
+            #expect(try await client.send(.get, "/api/ready").status == .ok)
+        }
+    }
+}

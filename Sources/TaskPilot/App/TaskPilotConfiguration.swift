@@ -12,6 +12,9 @@ public struct TaskPilotConfiguration: Sendable, Equatable {
     /// The PostgreSQL password when the URL has none; or the file that holds it.
     public var databasePassword = ""
     public var databasePasswordFile = ""
+    /// How long a PostgreSQL read or write may wait for a connection and its answer before it
+    /// is a 503 (storage): while the server is away, requests answer instead of piling up.
+    public var databaseTimeoutMilliseconds = 10_000
     /// The DTP's base URL, without a trailing slash.
     public var schedulerURL = "http://127.0.0.1:8080"
     public var schedulerTimeoutMilliseconds = 5000
@@ -199,6 +202,7 @@ struct IntegerSetting {
             .init(key: "http.readTimeoutMs", environment: "TASKPILOT_READ_TIMEOUT_MS", range: 100...3_600_000, property: \.readTimeoutMilliseconds),
             .init(key: "http.maxPageSize", environment: "TASKPILOT_MAX_PAGE_SIZE", range: 1...10_000, property: \.maxPageSize),
             .init(key: "scheduler.timeoutMs", environment: "TASKPILOT_SCHEDULER_TIMEOUT_MS", range: 1...600_000, property: \.schedulerTimeoutMilliseconds),
+            .init(key: "db.timeoutMs", environment: "TASKPILOT_DB_TIMEOUT_MS", range: 1...600_000, property: \.databaseTimeoutMilliseconds),
             .init(key: "scheduler.maxInFlight", environment: "TASKPILOT_SCHEDULER_MAX_IN_FLIGHT", range: 1...100_000, property: \.schedulerMaxInFlight),
             .init(key: "scheduler.maxQueued", environment: "TASKPILOT_SCHEDULER_MAX_QUEUED", range: 0...1_000_000, property: \.schedulerMaxQueued),
             .init(

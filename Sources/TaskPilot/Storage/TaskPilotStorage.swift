@@ -24,7 +24,7 @@ struct TaskPilotStorage: Sendable {
         _ configuration: TaskPilotConfiguration, changes: ChangeSignal, metrics: TaskPilotMetrics, logger: Logger
     ) async throws -> TaskPilotStorage {
         if let settings = try configuration.postgresSettings() {
-            let store = PostgresStore(settings: settings, logger: logger)
+            let store = PostgresStore(settings: settings, timeout: .milliseconds(configuration.databaseTimeoutMilliseconds), logger: logger)
             let applied: [Int]
             do {
                 applied = try await PostgresMigrator().migrate(store)

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import SQLiteDB
 import TaskPilot
+import Testing
 
 /// The second configuration of the suite: with `TASKPILOT_TEST_DB_URL` naming a PostgreSQL
 /// server (`postgres://user@host:port/postgres`, a database the user may create databases from),
@@ -58,11 +59,22 @@ enum TestDatabase {
     /// database), `postgres` instead where the dialects differ, and answers each row's columns as
     /// text: NULL as "-", a boolean as 1 or 0, as sqlite3 prints them.
     static func rows(_ file: String, _ sql: String, postgres: String? = nil) async throws -> [[String]] {
-        guard isPostgres, let url = url(for: file), let components = URLComponents(string: url) else {
+        guard isPostgres, let url = url(for: file) else {
             let connection = try Connection(path: file)
             defer { connection.close() }
             return try connection.query(sql) { row in (0..<row.columnCount).map { row.isNull($0) ? "-" : row.string($0) } }
         }
+        return try await postgresRows(url: url, postgres ?? sql)
+    }
+
+    /// Runs `sql` on the server's own database (of `TASKPILOT_TEST_DB_URL`), for what a test
+    /// does to a test's database from outside it.
+    static func server(_ sql: String) async throws -> [[String]] {
+        try await postgresRows(url: try #require(serverURL), sql)
+    }
+
+    private static func postgresRows(url: String, _ sql: String) async throws -> [[String]] {
+        let components = try #require(URLComponents(string: url))
         var settings = PostgresClient.Configuration(
             host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
             password: components.password, database: String(components.path.dropFirst()), tls: .disable
@@ -73,7 +85,7 @@ enum TestDatabase {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             var rows: [[String]] = []
-            for try await row in try await client.query(PostgresQuery(unsafeSQL: postgres ?? sql)) {
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql)) {
                 rows.append(try row.map { cell in
                     guard cell.bytes != nil else { return "-" }
                     switch cell.dataType {
