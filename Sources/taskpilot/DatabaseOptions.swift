@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import TaskPilot
 
-/// The options every command takes: the configuration file and the database. They are all
-/// `migrate` uses, so its help lists nothing else.
+/// The options every command takes: the configuration file and the database (the SQLite file,
+/// or PostgreSQL). They are all `migrate` uses, so its help lists nothing else.
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "JSON configuration file (see config/). (default: none)")
     var config: String?
@@ -11,7 +11,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: .setting("SQLite database file", key: "db.path"))
     var db: String?
 
-    @Option(name: .customLong("db-url"), help: .setting("PostgreSQL instead of SQLite: postgres://user@host[:port]/database[?sslmode=disable|prefer|require]; the password may come from TASKPILOT_DB_PASSWORD or db.passwordFile", key: "db.url"))
+    @Option(name: .customLong("db-url"), help: .setting("PostgreSQL instead of the SQLite file: postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]; or the password in TASKPILOT_DB_PASSWORD or db.passwordFile", key: "db.url"))
     var dbURL: String?
 
     /// Loads the configuration from these options and `flags` (more of them, keyed by

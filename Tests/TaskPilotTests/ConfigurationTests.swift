@@ -174,4 +174,43 @@ import Testing
         }
         #expect(example?.key == "auth.tokenFile")
     }
+
+    @Test func aPostgresURLSelectsPostgreSQLAndItsPasswordNeverShows() async throws {
+        let parsed = try await ConfigurationLoader.load(
+            flags: ["db.url": "postgres://tp:s3cret%21@db.example.com:6543/taskpilot?sslmode=require"], environment: [:], configFile: nil
+        )
+        let settings = try #require(try parsed.postgresSettings())
+        #expect(settings.host == "db.example.com" && settings.port == 6543 && settings.username == "tp" && settings.database == "taskpilot")
+        #expect(settings.password == "s3cret!" && settings.tls == .require)
+        #expect(settings.redacted == "postgres://tp@db.example.com:6543/taskpilot?sslmode=require")
+
+        let passwordFile = folder.path("password")
+        try "from-file\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let fromFile = try await ConfigurationLoader.load(
+            flags: ["db.url": "postgresql://tp@localhost/taskpilot"], environment: ["TASKPILOT_DB_PASSWORD_FILE": passwordFile], configFile: nil
+        )
+        #expect(try fromFile.postgresSettings()?.password == "from-file")
+        #expect(try fromFile.postgresSettings()?.port == 5432)
+        let fromEnvironment = try await ConfigurationLoader.load(
+            flags: ["db.url": "postgres://tp@localhost/taskpilot"], environment: ["TASKPILOT_DB_PASSWORD": "env-secret"], configFile: nil
+        )
+        #expect(try fromEnvironment.postgresSettings()?.password == "env-secret")
+        let sqlite = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: nil)
+        #expect(try sqlite.postgresSettings() == nil, "SQLite without db.url")
+
+        for (url, reason) in [
+            ("mysql://tp:pw@host/db", "must be a postgres://user@host[:port]/database URL"),
+            ("postgres://host/db", "must name a user (postgres://user@host/database)"),
+            ("postgres://tp:pw@host", "must name one database (postgres://user@host/database)"),
+            ("postgres://tp:pw@host/db?sslmode=maybe", "sslmode must be disable, prefer or require"),
+            ("postgres://tp:pw@host/db?timeout=3", "knows only the parameter sslmode, not \"timeout\""),
+        ] {
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await ConfigurationLoader.load(flags: ["db.url": url], environment: [:], configFile: nil)
+            }
+            #expect(error?.key == "db.url")
+            #expect(error?.reason == reason)
+            #expect(error.map { !"\($0)".contains("pw") } == true, "no password in the message")
+        }
+    }
 }

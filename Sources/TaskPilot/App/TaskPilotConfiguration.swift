@@ -147,7 +147,7 @@ extension TaskPilotConfiguration {
 
     /// One token a line; blank lines and lines starting with # are skipped.
     /// The PostgreSQL database `db.url` names, with its password; nil for the SQLite file.
-    func postgresSettings() throws(ConfigurationError) -> PostgresSettings? {
+    public func postgresSettings() throws(ConfigurationError) -> PostgresSettings? {
         guard !databaseURL.isEmpty else { return nil }
         var password: String? = databasePassword.isEmpty ? nil : databasePassword
         if password == nil, !databasePasswordFile.isEmpty {
