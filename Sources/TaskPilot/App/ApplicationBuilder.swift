@@ -31,10 +31,16 @@ public func buildApplication(
     let observations = storage.observations
     let events = storage.events
     let recorder = ObservationRecorder(repository: observations, logger: logger)
-    let feed = try await EventFeed(
-        repository: events, changes: changes, maxSubscribers: configuration.eventsMaxSubscribers,
-        heartbeat: .milliseconds(configuration.eventsHeartbeatMilliseconds), logger: logger
-    )
+    let feed: EventFeed
+    do {
+        feed = try await EventFeed(
+            repository: events, changes: changes, maxSubscribers: configuration.eventsMaxSubscribers,
+            heartbeat: .milliseconds(configuration.eventsHeartbeatMilliseconds), logger: logger
+        )
+    } catch {
+        try? await storage.close()
+        throw error
+    }
     let router = buildRouter(
         configuration: configuration,
         storage: storage.health,

@@ -38,7 +38,7 @@ struct TaskPilotStorage: Sendable {
             if !applied.isEmpty {
                 logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(settings.redacted)"])
             }
-            let locks = PostgresTaskLocks(settings: settings, logger: logger)
+            let locks = PostgresTaskLocks(settings: settings, wait: .milliseconds(configuration.databaseTimeoutMilliseconds), logger: logger)
             return TaskPilotStorage(
                 webTasks: PostgresWebTaskRepository(store: store, changes: changes),
                 observations: PostgresExecutionObservationRepository(store: store, changes: changes),

@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 import SQLiteDB
 
@@ -5,6 +6,20 @@ import SQLiteDB
 /// a change so that the change and its event commit together or not at all. The same rules as
 /// the SQLite `Connection` extension, in PostgreSQL's SQL.
 extension PostgresConnection {
+    /// Runs `query` to its end. postgres-nio answers a query once the server took its
+    /// parameters; an error while it runs arrives with its rows, so they are always read.
+    func run(_ query: PostgresQuery, logger: Logger? = nil) async throws {
+        for try await _ in try await self.query(query, logger: logger ?? self.logger) {}
+    }
+
+    /// Takes the lock on `event_ids` first thing in a transaction that may append events. Every
+    /// such transaction takes it before any row lock, so they queue up on it instead of locking
+    /// observation rows in one order and the counter in another (a deadlock), and a transaction
+    /// sees what the one before it committed (no first observation written twice).
+    func lockEvents() async throws {
+        try await run("SELECT last_given FROM event_ids FOR UPDATE")
+    }
+
     /// The rows of `query`, each read by `map`.
     func rows<Value>(_ query: PostgresQuery, map: (PostgresRow) throws -> Value) async throws -> [Value] {
         var values: [Value] = []
@@ -41,7 +56,7 @@ extension PostgresConnection {
     /// goes out when the transaction commits (once, however many events it wrote) and wakes the
     /// feed of every replica (`PostgresChangeListener`).
     func appendEvent(_ kind: TaskEvent.Kind, task: WebTask, schedulerStatus: Int? = nil, schedulerMessage: String? = nil) async throws {
-        try await query("""
+        try await run("""
             WITH next AS (UPDATE event_ids SET last_given = last_given + 1 RETURNING last_given),
             appended AS (
                 INSERT INTO events (id, type, web_task_id, task, scheduler_status, scheduler_message)
@@ -49,17 +64,17 @@ extension PostgresConnection {
                 RETURNING id
             )
             SELECT pg_notify(\(PostgresChangeListener.channel), '') FROM appended
-            """, logger: logger)
+            """)
     }
 
     /// Completes a command's row with what the DTP answered.
     func finishCommand(_ outcome: CommandOutcome) async throws {
-        try await query("""
+        try await run("""
             UPDATE scheduler_commands
             SET finished_at = taskpilot_now(), scheduler_task_id = coalesce(\(outcome.schedulerTaskId), scheduler_task_id),
                 http_status = \(outcome.httpStatus), message = \(outcome.message)
             WHERE id = \(outcome.record)
-            """, logger: logger)
+            """)
     }
 
     /// Stores what the DTP said about a web task's execution, unless it says what the stored

@@ -13,6 +13,7 @@ public struct PostgresExecutionObservationRepository: ExecutionObservationReposi
     public func record(_ observations: [ObservedExecution]) async throws -> Int {
         defer { changes.changed() }
         return try await store.write { connection in
+            try await connection.lockEvents()
             var stored = 0
             for item in observations {
                 let changed = try await connection.storeObservation(
@@ -27,6 +28,7 @@ public struct PostgresExecutionObservationRepository: ExecutionObservationReposi
     public func finishCancel(_ outcome: CommandOutcome, webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation?) async throws {
         defer { changes.changed() }
         try await store.write { connection in
+            try await connection.lockEvents()
             try await connection.finishCommand(outcome)
             // The observation first, so that the event's task shows what the DTP answered.
             if let observation {

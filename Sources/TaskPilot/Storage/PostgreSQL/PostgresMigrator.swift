@@ -17,15 +17,15 @@ struct PostgresMigrator {
     /// Returns the versions applied now (empty when the schema was current).
     func migrate(_ store: PostgresStore) async throws -> [Int] {
         try await store.write(bounded: false) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: connection.logger)
-            try await connection.query("""
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+            try await connection.run("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version     integer PRIMARY KEY,
                     name        text NOT NULL,
                     checksum    text NOT NULL,
                     applied_at  text NOT NULL DEFAULT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
                 )
-                """, logger: connection.logger)
+                """)
             var applied: [(version: Int, name: String, checksum: String)] = []
             for try await (version, name, checksum) in try await connection.query(
                 "SELECT version, name, checksum FROM schema_migrations ORDER BY version", logger: connection.logger
@@ -47,9 +47,9 @@ struct PostgresMigrator {
             // a failing one leaves the schema as it was.
             for migration in migrations where !appliedVersions.contains(migration.version) {
                 for statement in Self.statements(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: connection.logger)
+                    try await connection.run(PostgresQuery(unsafeSQL: statement))
                 }
-                try await connection.query(
+                try await connection.run(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                     logger: connection.logger
                 )

@@ -11,7 +11,7 @@ struct PostgresStorageHealth: StorageHealth {
     func writeProblem() async -> String? {
         do {
             try await store.write { connection in
-                try await connection.query("SELECT 1", logger: connection.logger)
+                try await connection.run("SELECT 1")
             }
             return nil
         } catch {

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOSSL
 import NIOCore
 import PostgresNIO
 import _ConnectionPoolModule
@@ -35,11 +36,18 @@ public final class PostgresStore: Sendable {
         runner = Task { [client] in await client.run() }
     }
 
+    /// As libpq's `prefer` and `require`: encrypted, the server's certificate not checked.
+    private static var unverified: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        return configuration
+    }
+
     private static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
         switch mode {
         case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
+        case .prefer: .prefer(unverified)
+        case .require: .require(unverified)
         }
     }
 
@@ -54,39 +62,74 @@ public final class PostgresStore: Sendable {
 
     /// Runs `body` on one connection, outside any transaction.
     func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await storage { try await self.client.withConnection { connection in try await body(connection) } }
+        try await storage { started in
+            try await self.client.withConnection { connection in
+                try started()
+                return try await body(connection)
+            }
+        }
     }
 
     /// Runs `body` on one connection for as long as it takes: it holds a session lock while
     /// other work runs, which bounds its own waits. With the server away, the pool refuses
     /// at once after its first failed connections (its circuit breaker).
     func holding<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await storage(bounded: false) { try await self.client.withConnection { connection in try await body(connection) } }
+        try await storage(bounded: false) { _ in try await self.client.withConnection { connection in try await body(connection) } }
     }
 
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it
-    /// throws. `bounded: false` waits as long as the work takes (migrations, which may rewrite a
-    /// large table), failing only when the server cannot be reached.
+    /// throws. `bounded: false` waits for a connection as long as it takes (migrations), failing
+    /// only when the server cannot be reached.
     func write<Result: Sendable>(bounded: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await storage(bounded: bounded) { try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) } }
+        try await storage(bounded: bounded) { started in
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try started()
+                return try await body(connection)
+            }
+        }
+    }
+
+    /// Where a bounded operation is: waiting for its connection, working on it, or given up on.
+    private enum Lease: Sendable {
+        case waiting, working, abandoned
     }
 
     /// Runs `operation`, failing with `StorageUnavailableError` when the server cannot be
-    /// reached or no connection comes within `timeout`.
-    private func storage<Result: Sendable>(bounded: Bool = true, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    /// reached or no connection comes within `timeout`. Only the wait is bounded: work that has
+    /// its connection runs to its end, so a write that may commit is never answered as failed.
+    /// `operation` calls `started` when it has its connection; it throws if the wait was given up.
+    private func storage<Result: Sendable>(
+        bounded: Bool = true, _ operation: @escaping @Sendable (_ started: @escaping @Sendable () throws -> Void) async throws -> Result
+    ) async throws -> Result {
         do {
-            guard bounded else { return try await operation() }
+            guard bounded else { return try await operation {} }
+            let lease = NIOLockedValueBox(Lease.waiting)
             return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask { try await operation() }
+                group.addTask {
+                    try await operation {
+                        let working = lease.withLockedValue { state in
+                            if state == .waiting { state = .working }
+                            return state == .working
+                        }
+                        if !working { throw CancellationError() }
+                    }
+                }
                 group.addTask {
                     try await Task.sleep(for: self.timeout)
-                    return nil
+                    let abandoned = lease.withLockedValue { state in
+                        if state == .waiting { state = .abandoned }
+                        return state == .abandoned
+                    }
+                    guard abandoned else { return nil }
+                    throw StorageUnavailableError(message: "PostgreSQL at \(self.settings.redacted) gave no connection within \(self.timeout)")
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw StorageUnavailableError(message: "PostgreSQL at \(settings.redacted) did not answer within \(timeout)")
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
                 }
-                return result
+                throw CancellationError()
             }
         } catch let error as PSQLError {
             throw Self.unavailable(error, settings: settings) ?? error
@@ -110,11 +153,16 @@ public final class PostgresStore: Sendable {
              .sslUnsupported, .failedToAddSSLHandler, .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
             let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
             return StorageUnavailableError(message: "PostgreSQL at \(settings.redacted) is unavailable: \(cause)")
+        case .queryCancelled:
+            return StorageUnavailableError(message: "PostgreSQL at \(settings.redacted) cancelled the query")
         case .server:
             // 57P01..57P03: the server is shutting down or starting; 53xxx: out of resources;
-            // 08xxx: connection exceptions.
+            // 08xxx: connection exceptions; 40001 and 40P01: a serialization failure or a
+            // deadlock victim; 57014: a statement timeout; 55P03: a lock timeout; 25006: a
+            // read-only server (a standby after a failover). Each is worth a retry, not a 500.
             let state = error.serverInfo?[.sqlState] ?? ""
-            guard state.hasPrefix("57P") || state.hasPrefix("53") || state.hasPrefix("08") else { return nil }
+            let transient = ["40001", "40P01", "57014", "55P03", "25006"]
+            guard state.hasPrefix("57P") || state.hasPrefix("53") || state.hasPrefix("08") || transient.contains(state) else { return nil }
             let message = error.serverInfo?[.message] ?? state
             return StorageUnavailableError(message: "PostgreSQL at \(settings.redacted) is unavailable: \(message)")
         default:

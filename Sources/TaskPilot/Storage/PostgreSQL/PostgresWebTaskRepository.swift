@@ -15,7 +15,10 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     public func create(type: String, payload: String) async throws -> WebTask {
         try Self.requireStorable(type: type, payload: payload)
         defer { changes.changed() }
-        return try await store.write { try await $0.insertTask(type: type, payload: payload) }
+        return try await store.write { connection in
+            try await connection.lockEvents()
+            return try await connection.insertTask(type: type, payload: payload)
+        }
     }
 
     public func create(type: String, payload: String, idempotencyKey: String, ttlHours: Int) async throws -> KeyedCreateResult {
@@ -23,11 +26,12 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
         defer { changes.changed() }
         return try await store.write { connection in
             // Creates with one key wait for each other, on every replica, until the first commits.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(idempotencyKey), 0))", logger: connection.logger)
-            try await connection.query("""
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\(idempotencyKey), 0))")
+            try await connection.lockEvents()
+            try await connection.run("""
                 DELETE FROM idempotency_keys
                 WHERE created_at < to_char((clock_timestamp() - \(ttlHours) * interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-                """, logger: connection.logger)
+                """)
             // As SQLite's IdempotencySQL.selectTask: the task without its observation.
             let existing = try await connection.rows("""
                 SELECT t.id, t.type, t.payload, t.status, b.scheduler_task_id, t.created_at, t.updated_at,
@@ -41,7 +45,7 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
                 return .existing(task)
             }
             let task = try await connection.insertTask(type: type, payload: payload)
-            try await connection.query("INSERT INTO idempotency_keys (key, web_task_id) VALUES (\(idempotencyKey), \(task.id))", logger: connection.logger)
+            try await connection.run("INSERT INTO idempotency_keys (key, web_task_id) VALUES (\(idempotencyKey), \(task.id))")
             return .created(task)
         }
     }
@@ -78,6 +82,8 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     }
 
     public func list(_ query: WebTaskQuery) async throws -> [WebTask] {
+        // No task stored here has U+0000 in its type, and PostgreSQL refuses it in a parameter.
+        if query.type?.unicodeScalars.contains("\u{0}") == true { return [] }
         let (sql, parameters) = WebTaskSQL.selectPage(query)
         let statement = try PostgresQuery(sqlite: sql, parameters)
         return try await store.read { try await $0.rows(statement, map: WebTask.init(postgres:)) }
@@ -86,6 +92,7 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     public func cancel(id: Int64) async throws -> WebTaskCancelResult {
         defer { changes.changed() }
         return try await store.write { connection in
+            try await connection.lockEvents()
             let changed = try await connection.rows("""
                 UPDATE web_tasks SET status = 'CANCELED', updated_at = taskpilot_now()
                 WHERE id = \(id) AND status = 'PENDING' RETURNING id
@@ -102,6 +109,7 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     ) async throws -> BindStoreResult {
         defer { changes.changed() }
         return try await store.write { connection in
+            try await connection.lockEvents()
             try await connection.finishCommand(command)
             guard try await connection.webTask(id: webTaskId) != nil else { return .notFound }
             // Waits for a bind of the same task or DTP task in another transaction, then stores
@@ -111,7 +119,7 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
                 ON CONFLICT DO NOTHING RETURNING web_task_id
                 """) { _ in true }
             if !inserted.isEmpty {
-                try await connection.query("UPDATE web_tasks SET updated_at = taskpilot_now() WHERE id = \(webTaskId)", logger: connection.logger)
+                try await connection.run("UPDATE web_tasks SET updated_at = taskpilot_now() WHERE id = \(webTaskId)")
                 guard var task = try await connection.webTask(id: webTaskId) else { return .notFound }
                 try await connection.appendEvent(.taskBound, task: task)
                 // A task bound just now has no observation: this one is its first.
