@@ -12,10 +12,12 @@ extension PostgresConnection {
         for try await _ in try await self.query(query, logger: logger ?? self.logger) {}
     }
 
-    /// Takes the lock on `event_ids` first thing in a transaction that may append events. Every
-    /// such transaction takes it before any row lock, so they queue up on it instead of locking
-    /// observation rows in one order and the counter in another (a deadlock), and a transaction
-    /// sees what the one before it committed (no first observation written twice).
+    /// Takes the lock on `event_ids` first thing in a transaction that stores observations. Such
+    /// transactions lock observation rows and then the counter (to append `execution.changed`);
+    /// taking the counter first makes them queue up on it instead of locking rows in one order
+    /// and the counter in another (a deadlock), and each sees what the one before it committed
+    /// (no first observation written twice). Creates, cancels and binds lock one task's rows,
+    /// which no other transaction locks before the counter, and take the counter last.
     func lockEvents() async throws {
         try await run("SELECT last_given FROM event_ids FOR UPDATE")
     }

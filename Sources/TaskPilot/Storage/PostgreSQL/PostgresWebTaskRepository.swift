@@ -15,10 +15,7 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     public func create(type: String, payload: String) async throws -> WebTask {
         try Self.requireStorable(type: type, payload: payload)
         defer { changes.changed() }
-        return try await store.write { connection in
-            try await connection.lockEvents()
-            return try await connection.insertTask(type: type, payload: payload)
-        }
+        return try await store.write { try await $0.insertTask(type: type, payload: payload) }
     }
 
     public func create(type: String, payload: String, idempotencyKey: String, ttlHours: Int) async throws -> KeyedCreateResult {
@@ -27,7 +24,6 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
         return try await store.write { connection in
             // Creates with one key wait for each other, on every replica, until the first commits.
             try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\(idempotencyKey), 0))")
-            try await connection.lockEvents()
             try await connection.run("""
                 DELETE FROM idempotency_keys
                 WHERE created_at < to_char((clock_timestamp() - \(ttlHours) * interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
@@ -92,7 +88,6 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     public func cancel(id: Int64) async throws -> WebTaskCancelResult {
         defer { changes.changed() }
         return try await store.write { connection in
-            try await connection.lockEvents()
             let changed = try await connection.rows("""
                 UPDATE web_tasks SET status = 'CANCELED', updated_at = taskpilot_now()
                 WHERE id = \(id) AND status = 'PENDING' RETURNING id
@@ -109,7 +104,6 @@ public struct PostgresWebTaskRepository: WebTaskRepository {
     ) async throws -> BindStoreResult {
         defer { changes.changed() }
         return try await store.write { connection in
-            try await connection.lockEvents()
             try await connection.finishCommand(command)
             guard try await connection.webTask(id: webTaskId) != nil else { return .notFound }
             // Waits for a bind of the same task or DTP task in another transaction, then stores
