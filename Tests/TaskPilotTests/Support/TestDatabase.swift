@@ -43,7 +43,7 @@ enum TestDatabase {
             password: components.password, database: String(components.path.dropFirst()), tls: .disable
         )
         settings.options.maximumConnections = 1
-        let client = PostgresClient(configuration: settings, backgroundLogger: Logger(label: "test-database"))
+        let client = PostgresClient(configuration: settings, backgroundLogger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -80,7 +80,7 @@ enum TestDatabase {
             password: components.password, database: String(components.path.dropFirst()), tls: .disable
         )
         settings.options.maximumConnections = 1
-        let client = PostgresClient(configuration: settings, backgroundLogger: Logger(label: "test-database"))
+        let client = PostgresClient(configuration: settings, backgroundLogger: quietLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
