@@ -126,8 +126,10 @@ public final class EventFeed: Service, Sendable {
     /// asked, or events after it pruned, or an id never given) at the newest event.
     func start(after requested: Int64?) async throws -> Batch {
         let head = state.withLockedValue { $0.head }
-        guard let requested else { return Batch(cursor: head) }
         let bounds = try await repository.bounds()
+        // The newest event committed, which memory may not have read yet (another replica's, or
+        // a commit whose signal is on its way): a stream opened after a change starts after it.
+        guard let requested else { return Batch(cursor: max(head, bounds.lastGiven)) }
         guard !bounds.cannotResume(after: requested) else {
             return Batch(cursor: max(head, bounds.lastGiven), reset: true)
         }
