@@ -31,6 +31,20 @@ public struct Migrator: Sendable {
         let applied = try connection.query(MigrationSQL.selectApplied) { row in
             (version: row.int(0), name: row.string(1), checksum: row.string(2))
         }
+        var newlyApplied: [Int] = []
+        for migration in try Self.pending(migrations, applied: applied) {
+            try connection.transaction {
+                try connection.execute(migration.sql)
+                try connection.run(MigrationSQL.insert, migration.version, migration.name, migration.checksum)
+            }
+            newlyApplied.append(migration.version)
+        }
+        return newlyApplied
+    }
+
+    /// The migrations the database does not have yet, once every one it has is checked against
+    /// this binary's: a changed one or one this binary does not know throws `MigrationError`.
+    static func pending(_ migrations: [Migration], applied: [(version: Int, name: String, checksum: String)]) throws -> [Migration] {
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for record in applied {
             guard let migration = known[record.version] else {
@@ -41,14 +55,6 @@ public struct Migrator: Sendable {
             }
         }
         let appliedVersions = Set(applied.map(\.version))
-        var newlyApplied: [Int] = []
-        for migration in migrations where !appliedVersions.contains(migration.version) {
-            try connection.transaction {
-                try connection.execute(migration.sql)
-                try connection.run(MigrationSQL.insert, migration.version, migration.name, migration.checksum)
-            }
-            newlyApplied.append(migration.version)
-        }
-        return newlyApplied
+        return migrations.filter { !appliedVersions.contains($0.version) }
     }
 }

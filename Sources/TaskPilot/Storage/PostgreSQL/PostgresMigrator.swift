@@ -32,20 +32,10 @@ struct PostgresMigrator {
             ).decode((Int, String, String).self) {
                 applied.append((version, name, checksum))
             }
-            let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
-            for record in applied {
-                guard let migration = known[record.version] else {
-                    throw MigrationError.newerThanBinary(version: record.version, name: record.name)
-                }
-                guard migration.checksum == record.checksum else {
-                    throw MigrationError.changed(name: migration.name, appliedChecksum: record.checksum, binaryChecksum: migration.checksum)
-                }
-            }
-            let appliedVersions = Set(applied.map(\.version))
             var newlyApplied: [Int] = []
             // All pending migrations in this one transaction: PostgreSQL's DDL is transactional, so
             // a failing one leaves the schema as it was.
-            for migration in migrations where !appliedVersions.contains(migration.version) {
+            for migration in try Migrator.pending(migrations, applied: applied) {
                 for statement in Self.statements(migration.sql) {
                     try await connection.run(PostgresQuery(unsafeSQL: statement))
                 }
