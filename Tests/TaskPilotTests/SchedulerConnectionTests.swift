@@ -12,11 +12,12 @@ import Testing
     /// TaskPilot against a scripted DTP, with web task 1 bound to DTP task 1 over one fresh connection.
     func withBoundTask(
         script: @escaping ScriptedDTP.Script,
+        timeoutMilliseconds: Int = 2000,
         _ body: @Sendable (ScriptedDTP, any TestClientProtocol) async throws -> Void
     ) async throws {
         let dtp = try await ScriptedDTP(script: script)
         do {
-            try await withTaskPilot(testConfiguration(database: folder.path("connections.sqlite"), schedulerURL: dtp.url)) { client in
+            try await withTaskPilot(testConfiguration(database: folder.path("connections.sqlite"), schedulerURL: dtp.url, timeoutMilliseconds: timeoutMilliseconds)) { client in
                 let id = try await client.createTask()
                 #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
                 try await body(dtp, client)
@@ -94,6 +95,24 @@ import Testing
             #expect(response.status == .badGateway)
             #expect(response.object["message"] as? String == "Scheduler at \(dtp.url) is unreachable: the connection was closed before a complete answer")
             #expect(dtp.requests == 2, "the DTP may have cancelled: TaskPilot does not cancel twice")
+        }
+    }
+
+    /// A connection's one timer is set by the first call on it; a later call that hangs must
+    /// still get its own whole timeout, neither less (the earlier call's deadline) nor never.
+    @Test func aCallThatHangsOnAKeptConnectionTimesOutAtItsOwnDeadline() async throws {
+        try await withBoundTask(script: { _, request in request == 4 ? .hang : .answer(close: false) }, timeoutMilliseconds: 400) { dtp, client in
+            for _ in 0..<2 {
+                #expect(try await client.send(.get, "/api/tasks/1/execution").status == .ok)
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            let started = ContinuousClock.now
+            let response = try await client.send(.get, "/api/tasks/1/execution")
+            let waited = ContinuousClock.now - started
+            #expect(response.status == .gatewayTimeout)
+            #expect(waited >= .milliseconds(390), "the whole 400 ms, not what was left of the bind's")
+            #expect(waited < .milliseconds(1500))
+            #expect(dtp.connections == 1)
         }
     }
 }

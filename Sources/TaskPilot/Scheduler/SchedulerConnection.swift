@@ -25,12 +25,18 @@ final class SchedulerConnection: Sendable {
     }
 
     /// Sends `request` and gathers the whole answer; `reusable` tells whether the connection
-    /// can carry another call afterwards.
-    func send(_ request: SchedulerRequest, deadline: NIODeadline) -> EventLoopFuture<(response: SchedulerResponse, reusable: Bool)> {
-        if channel.eventLoop.inEventLoop {
-            return handler.value.send(request, deadline: deadline)
+    /// can carry another call afterwards. The handler resumes the caller itself: no future and
+    /// no promise per call.
+    func send(_ request: SchedulerRequest, deadline: NIODeadline) async throws -> SchedulerCallHandler.Answer {
+        try await withUnsafeThrowingContinuation { continuation in
+            if channel.eventLoop.inEventLoop {
+                handler.value.send(request, deadline: deadline, continuation: continuation)
+            } else {
+                channel.eventLoop.execute {
+                    self.handler.value.send(request, deadline: deadline, continuation: continuation)
+                }
+            }
         }
-        return channel.eventLoop.flatSubmit { self.handler.value.send(request, deadline: deadline) }
     }
 
     func close() {
@@ -40,53 +46,70 @@ final class SchedulerConnection: Sendable {
 
 /// Writes one request and gathers its answer (status, `Content-Type`, body up to a limit).
 /// A deadline, an oversized answer, bytes that are not HTTP or a close mid-call fail the
-/// call and close the connection, which is never used again after a failure.
+/// call and close the connection, which is never used again after a failure. A connection
+/// without a call for `idleTimeout` closes, before the DTP closes it under a call.
+///
+/// Deadlines and idleness share one timer per connection, re-armed only when it fires or when
+/// a call's deadline comes before it: a timer per call cost a scheduled task (an allocation and
+/// a heap insertion and removal on the event loop) on every call, and all calls have the same
+/// timeout, so their deadlines only grow.
 final class SchedulerCallHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
+    typealias Answer = (response: SchedulerResponse, reusable: Bool)
 
     /// The call in flight. A class, so that appending to its body does not copy the buffer.
     private final class Call {
-        let promise: EventLoopPromise<(response: SchedulerResponse, reusable: Bool)>
-        var timer: Scheduled<Void>?
+        let continuation: UnsafeContinuation<Answer, any Error>
+        let deadline: NIODeadline
         var status: Int?
         var contentType: String?
         var keepAlive = true
         var body: ByteBuffer?
 
-        init(promise: EventLoopPromise<(response: SchedulerResponse, reusable: Bool)>) {
-            self.promise = promise
+        init(continuation: UnsafeContinuation<Answer, any Error>, deadline: NIODeadline) {
+            self.continuation = continuation
+            self.deadline = deadline
         }
     }
 
     private let maxResponseBytes: Int
+    private let idleTimeout: TimeAmount
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
     private var call: Call?
     private var closing = false
+    private var lastUsed = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
 
-    init(maxResponseBytes: Int, eventLoop: any EventLoop) {
+    init(maxResponseBytes: Int, idleTimeout: TimeAmount, eventLoop: any EventLoop) {
         self.maxResponseBytes = maxResponseBytes
+        self.idleTimeout = idleTimeout
         self.eventLoop = eventLoop
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        lastUsed = .now()
+        arm(at: lastUsed + idleTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        timer?.cancel()
+        timer = nil
     }
 
-    func send(_ request: SchedulerRequest, deadline: NIODeadline) -> EventLoopFuture<(response: SchedulerResponse, reusable: Bool)> {
+    /// Resumes `continuation` exactly once: with the answer, or with why there is none.
+    func send(_ request: SchedulerRequest, deadline: NIODeadline, continuation: UnsafeContinuation<Answer, any Error>) {
         guard let context, call == nil, !closing, context.channel.isActive else {
-            return eventLoop.makeFailedFuture(SchedulerConnectionFailure.notSent)
+            continuation.resume(throwing: SchedulerConnectionFailure.notSent)
+            return
         }
-        let current = Call(promise: eventLoop.makePromise())
-        call = current
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        current.timer = eventLoop.scheduleTask(deadline: deadline) {
-            handler.value.fail(SchedulerConnectionFailure.timedOut)
+        call = Call(continuation: continuation, deadline: deadline)
+        if deadline < timerDeadline {
+            arm(at: deadline)
         }
         var headers = request.headers
         if let body = request.body {
@@ -100,7 +123,6 @@ final class SchedulerCallHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        return current.promise.futureResult
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -128,13 +150,13 @@ final class SchedulerCallHandler: ChannelInboundHandler {
         case .end:
             guard let status = current.status else { return }
             call = nil
-            current.timer?.cancel()
+            lastUsed = .now()
             if !current.keepAlive {
                 closing = true
                 context.close(promise: nil)
             }
             let response = SchedulerResponse(status: status, contentType: current.contentType, body: current.body ?? ByteBuffer())
-            current.promise.succeed((response, current.keepAlive))
+            current.continuation.resume(returning: (response, current.keepAlive))
         }
     }
 
@@ -153,11 +175,33 @@ final class SchedulerCallHandler: ChannelInboundHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // Idle long enough: closed before the DTP closes it under a call.
-        if event is IdleStateHandler.IdleStateEvent, call == nil {
+    /// The one timer: fails a call past its deadline, closes a connection idle for too long,
+    /// else waits for whichever comes next.
+    private func timerFired() {
+        timer = nil
+        timerDeadline = .distantFuture
+        guard context != nil, !closing else { return }
+        let now = NIODeadline.now()
+        if let current = call {
+            if current.deadline <= now {
+                fail(SchedulerConnectionFailure.timedOut)
+            } else {
+                arm(at: current.deadline)
+            }
+        } else if lastUsed + idleTimeout <= now {
             closing = true
-            context.close(promise: nil)
+            context?.close(promise: nil)
+        } else {
+            arm(at: lastUsed + idleTimeout)
+        }
+    }
+
+    private func arm(at deadline: NIODeadline) {
+        timer?.cancel()
+        timerDeadline = deadline
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        timer = eventLoop.scheduleTask(deadline: deadline) {
+            handler.value.timerFired()
         }
     }
 
@@ -168,8 +212,6 @@ final class SchedulerCallHandler: ChannelInboundHandler {
         let current = call
         call = nil
         context?.close(promise: nil)
-        guard let current else { return }
-        current.timer?.cancel()
-        current.promise.fail(error)
+        current?.continuation.resume(throwing: error)
     }
 }

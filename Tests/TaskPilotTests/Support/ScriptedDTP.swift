@@ -16,6 +16,8 @@ final class ScriptedDTP: Sendable {
         case drop
         /// Reset the connection (RST) without a byte of answer.
         case reset
+        /// Never answer, and keep the connection open.
+        case hang
     }
 
     /// What to do with the `requestOnConnection`-th request (from 1) on its connection.
@@ -105,6 +107,8 @@ private final class ScriptedDTPHandler: ChannelInboundHandler {
                 respond(context, close: close, withLength: true)
             case .answerUntilClose:
                 respond(context, close: true, withLength: false)
+            case .hang:
+                break
             }
         }
     }
