@@ -31,16 +31,27 @@ struct TraceContextPropagator: Instrument {
     }
 }
 
-/// Reads a request's headers; of a repeated header, the first.
+/// Reads a request's headers; of a repeated header, the first. The propagator's own three
+/// names are made once, not parsed from their text on every request.
 struct HTTPFieldsExtractor: Extractor {
+    private static let requestId = HTTPField.Name(TraceContextPropagator.requestIdHeader)!
+    private static let traceParent = HTTPField.Name(TraceContextPropagator.traceParentHeader)!
+    private static let traceState = HTTPField.Name(TraceContextPropagator.traceStateHeader)!
+
     func extract(key: String, from fields: HTTPFields) -> String? {
-        HTTPField.Name(key).flatMap { fields[$0] }
+        let name: HTTPField.Name? = switch key {
+        case TraceContextPropagator.requestIdHeader: Self.requestId
+        case TraceContextPropagator.traceParentHeader: Self.traceParent
+        case TraceContextPropagator.traceStateHeader: Self.traceState
+        default: HTTPField.Name(key)
+        }
+        return name.flatMap { fields[$0] }
     }
 }
 
-/// Writes an outgoing DTP call's headers.
+/// Writes an outgoing DTP call's headers, which hold none of these before.
 struct HTTPHeadersInjector: Injector {
     func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
-        headers.replaceOrAdd(name: key, value: value)
+        headers.add(name: key, value: value)
     }
 }

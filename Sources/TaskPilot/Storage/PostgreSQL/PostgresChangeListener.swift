@@ -24,10 +24,11 @@ final class PostgresChangeListener: Service, Sendable {
             while !Task.isCancelled {
                 do {
                     try await self.store.holding { [changes = self.changes] connection in
-                        let notifications = try await connection.listen(Self.channel)
-                        changes.changed()
-                        for try await _ in notifications {
+                        try await connection.listen(on: Self.channel) { notifications in
                             changes.changed()
+                            for try await _ in notifications {
+                                changes.changed()
+                            }
                         }
                     }
                 } catch {
