@@ -38,15 +38,7 @@ enum TestDatabase {
               let target = URLComponents(string: configuration.databaseURL)
         else { return }
         let name = String(target.path.dropFirst())
-        var settings = PostgresClient.Configuration(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: String(components.path.dropFirst()), tls: .disable
-        )
-        settings.options.maximumConnections = 1
-        let client = PostgresClient(configuration: settings, backgroundLogger: quietLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await withClient(components) { client in
             do {
                 try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
@@ -74,16 +66,7 @@ enum TestDatabase {
     }
 
     private static func postgresRows(url: String, _ sql: String) async throws -> [[String]] {
-        let components = try #require(URLComponents(string: url))
-        var settings = PostgresClient.Configuration(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: String(components.path.dropFirst()), tls: .disable
-        )
-        settings.options.maximumConnections = 1
-        let client = PostgresClient(configuration: settings, backgroundLogger: quietLogger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await withClient(try #require(URLComponents(string: url))) { client in
             var rows: [[String]] = []
             for try await row in try await client.query(PostgresQuery(unsafeSQL: sql)) {
                 rows.append(try row.map { cell in
@@ -96,6 +79,21 @@ enum TestDatabase {
                 })
             }
             return rows
+        }
+    }
+
+    /// Runs `body` with a one-connection client of the database `components` names.
+    private static func withClient<T: Sendable>(_ components: URLComponents, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        var settings = PostgresClient.Configuration(
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: String(components.path.dropFirst()), tls: .disable
+        )
+        settings.options.maximumConnections = 1
+        let client = PostgresClient(configuration: settings, backgroundLogger: quietLogger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
         }
     }
 }
