@@ -53,6 +53,23 @@ import Testing
         #expect(log.all.filter { $0.message.contains("unhandled") }.isEmpty, "\(log.all.map(\.text))")
     }
 
+    /// A line logged about a request carries its id, as the access line does.
+    @Test func aLineLoggedAboutARequestCarriesItsId() async throws {
+        let log = CapturedLog()
+        try await TestDatabase.create(for: configuration)
+        let application = try await buildApplication(configuration, logger: log.logger(level: .debug))
+        try await application.test(.live) { client in
+            do {
+                let socket = try RawSocket(port: try #require(client.port))
+                socket.send("POST /api/tasks HTTP/1.1\r\nHost: x\r\nX-Request-Id: cut-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            }
+            #expect(try await eventually(timeout: .seconds(5)) { log.all.contains { $0.message == "request body cut off" } })
+        }
+        let line = try #require(log.all.first { $0.message == "request body cut off" })
+        #expect(line.metadata["request.id"] == "cut-1", "\(line.metadata)")
+        #expect(line.metadata["path"] == "/api/tasks")
+    }
+
     @Test(arguments: ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "json"])
     func bodiesThatAreNotJSONAre415(contentType: String) async throws {
         try await withTaskPilot(configuration) { client in

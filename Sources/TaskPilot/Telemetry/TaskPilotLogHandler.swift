@@ -49,8 +49,10 @@ public struct TaskPilotLogHandler: LogHandler {
     }
 
     /// The access line's metadata, sorted by key as `merged` expects an entry's.
-    static func accessFields(route: String, status: Int, durationMilliseconds: String, bytes: Int) -> [(key: String, value: String)] {
-        [("bytes", String(bytes)), ("duration_ms", durationMilliseconds), ("route", route), ("status", String(status))]
+    static func accessFields(
+        route: String, status: Int, durationMilliseconds: String, bytes: Int, requestId: String
+    ) -> [(key: String, value: String)] {
+        [("bytes", String(bytes)), ("duration_ms", durationMilliseconds), ("request.id", requestId), ("route", route), ("status", String(status))]
     }
 
     private func write(level: Logger.Level, message: String, pairs: [(key: String, value: String)], source: String) {
@@ -91,12 +93,15 @@ public struct TaskPilotLogHandler: LogHandler {
 
     private static let reservedJSONKeys: Set<String> = ["time", "level", "label", "message"]
 
+    /// Hummingbird's own per-request counter, which TaskPilot's `request.id` replaces.
+    static let hummingbirdRequestId = "hb.request.id"
+
     /// The handler's metadata and the entry's (which wins), sorted by key, as text. An array,
     /// not a merged dictionary: this runs for every access line.
     static func merged(_ handler: Logger.Metadata, _ entry: [(key: String, value: String)]) -> [(key: String, value: String)] {
         var pairs: [(key: String, value: String)] = []
         pairs.reserveCapacity(handler.count + entry.count)
-        for (key, value) in handler where !entry.contains(where: { $0.key == key }) {
+        for (key, value) in handler where key != hummingbirdRequestId && !entry.contains(where: { $0.key == key }) {
             pairs.append((key, value.description))
         }
         pairs.append(contentsOf: entry)
