@@ -71,7 +71,7 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     }
 
     public func getTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
-        try await send(getKind, .GET, "/tasks/\(id)")
+        try await send(getKind, .GET, "/tasks/" + String(id))
     }
 
     public func cancelTask(id: Int64) async throws(SchedulerError) -> SchedulerAnswer {
@@ -121,7 +121,10 @@ public final class HTTPSchedulerGateway: SchedulerGateway {
     /// One admitted call; `scheduler.timeoutMs` counts from here. The request's id and trace
     /// context go with it.
     private func call(_ method: HTTPMethod, _ path: String, body: String?) async throws(SchedulerError) -> SchedulerAnswer {
-        var headers = HTTPHeaders([("Accept", "application/json")])
+        // Room for what the call adds: trace context, request id, Content-Type, Host, Content-Length.
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(7)
+        headers.add(name: "Accept", value: "application/json")
         if let context = ServiceContext.current {
             propagator.inject(context, into: &headers, using: HTTPHeadersInjector())
         }

@@ -29,9 +29,30 @@ public struct RequestTrace: Sendable, Equatable {
         }
     }
 
-    /// A `traceparent` for one outgoing call: same trace, a new span id for the call.
+    /// A `traceparent` for one outgoing call: same trace, a new span id for the call. Written
+    /// into one string of its 55 bytes (the trace id and flags were checked as hex of their
+    /// lengths), where interpolating the parts made a string for each and grew the result.
     func childTraceParent() -> String {
-        "00-\(traceId)-\(Self.hex(IdSource.next()))-\(flags)"
+        let span = IdSource.next()
+        return String(unsafeUninitializedCapacity: 55) { buffer in
+            var index = 0
+            func put<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+                for byte in bytes {
+                    buffer[index] = byte
+                    index += 1
+                }
+            }
+            put("00-".utf8)
+            switch trace {
+            case .continued(let id): put(id.utf8)
+            case .started(let high, let low): put(Self.hexDigits(high)); put(Self.hexDigits(low))
+            }
+            put(CollectionOfOne(UInt8(ascii: "-")))
+            put(Self.hexDigits(span))
+            put(CollectionOfOne(UInt8(ascii: "-")))
+            put(flags.utf8)
+            return index
+        }
     }
 
     /// Longest `X-Request-Id` taken from a client.
@@ -85,17 +106,15 @@ public struct RequestTrace: Sendable, Equatable {
 
     /// 16 lowercase hex digits.
     static func hex(_ value: UInt64) -> String {
-        var word = value
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                buffer[index] = hexDigits[Int(word >> 60)]
-                word <<= 4
-            }
-            return 16
-        }
+        String(decoding: hexDigits(value), as: UTF8.self)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// The 16 lowercase hex digits of `value`, most significant first, as bytes.
+    private static func hexDigits(_ value: UInt64) -> some Collection<UInt8> {
+        (0..<16).lazy.map { index in digits[Int((value >> (60 - 4 * UInt64(index))) & 0xF)] }
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 }
 
 /// Random-looking 64-bit words, cheap and safe from any thread: SplitMix64 over a per-process
