@@ -91,7 +91,6 @@ final class SchedulerCallHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        lastUsed = .now()
         arm(at: lastUsed + idleTimeout)
     }
 

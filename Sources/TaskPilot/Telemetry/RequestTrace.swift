@@ -37,7 +37,7 @@ public struct RequestTrace: Sendable, Equatable {
         return String(unsafeUninitializedCapacity: 55) { buffer in
             var index = 0
             func put<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
-                for byte in bytes {
+                for byte in bytes where index < buffer.count {
                     buffer[index] = byte
                     index += 1
                 }
