@@ -308,6 +308,45 @@ import Testing
             }
         }
     }
+
+    /// A request read while draining but answered after the drain's end closes its connection
+    /// then: the listener stays open until that client has had the time to reconnect, so that its
+    /// next request is answered rather than reset with the listener's accept queue.
+    @Test func theListenerWaitsForAClientTheDrainMovedOffLate() async throws {
+        let fake = FakeScheduler()
+        try await withScheduler(fake.application()) { url, _ in
+            let database = folder.path("late-move.sqlite")
+            try await withTaskPilot(testConfiguration(database: database, schedulerURL: url)) { client in
+                let id = try await client.createTask()
+                #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
+            }
+            let lifecycle = ServerLifecycle()
+            let application = try await buildApplication(
+                testConfiguration(database: database, schedulerURL: url, timeoutMilliseconds: 5000), logger: quietLogger, lifecycle: lifecycle
+            )
+            let group = ServiceGroup(configuration: .init(
+                services: [application, ShutdownDrain(lifecycle: lifecycle, drainMilliseconds: 200, logger: quietLogger)], logger: quietLogger
+            ))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually { lifecycle.boundPort != nil })
+                let port = try #require(lifecycle.boundPort)
+                fake.fault = .slow(.milliseconds(700))
+                await group.triggerGracefulShutdown()
+                #expect(try await eventually(timeout: .milliseconds(150)) { lifecycle.isShuttingDown })
+                // Read while draining; answered 500 ms after the drain's end.
+                let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+                let slow = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/tasks/1/execution"), timeout: .seconds(10))
+                try await http.shutdown()
+                #expect(slow?.status == .ok)
+                #expect(slow?.headers.first(name: "connection") == "close")
+                fake.fault = nil
+                let next = try? await concurrently(1, port: port, .GET, "/api/tasks/1")
+                #expect(next?.first?.status == 200, "the reconnected client's request is answered")
+                try await tasks.waitForAll()
+            }
+        }
+    }
 }
 
 extension HTTPField.Name {

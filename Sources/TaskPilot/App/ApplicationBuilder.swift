@@ -71,6 +71,7 @@ public func buildApplication(
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             lifecycle.listening(on: port)
+            channel.closeFuture.whenComplete { _ in lifecycle.listenerHasClosed() }
             logger.info("TaskPilot \(TaskPilotVersion.current) listening", metadata: [
                 "address": "\(configuration.host):\(port)",
                 "db": "\(storage.location)",

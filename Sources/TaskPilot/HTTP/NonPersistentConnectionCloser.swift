@@ -55,6 +55,9 @@ final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChann
     let lifecycle: ServerLifecycle
     static let quiesceGrace = TimeAmount.milliseconds(500)
     private var heldQuiesce: Scheduled<Void>?
+    /// Whether the drain marked this connection's request: its close tells the drain when
+    /// the clients it moved off are reconnecting.
+    private var closedByDrain = false
 
     init(lifecycle: ServerLifecycle) {
         self.lifecycle = lifecycle
@@ -65,7 +68,11 @@ final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChann
             context.fireChannelRead(data)
             return
         }
-        if !head.isKeepAlive || lifecycle.closesConnections || heldQuiesce != nil {
+        if lifecycle.closesConnections, !closedByDrain {
+            closedByDrain = true
+            lifecycle.drainMarkedConnection()
+        }
+        if !head.isKeepAlive || closedByDrain || heldQuiesce != nil {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
         context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -88,6 +95,9 @@ final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChann
     func channelInactive(context: ChannelHandlerContext) {
         heldQuiesce?.cancel()
         heldQuiesce = nil
+        if closedByDrain {
+            lifecycle.drainClosedConnection()
+        }
         context.fireChannelInactive()
     }
 
