@@ -52,7 +52,8 @@ public func buildApplication(
             repository: repository, commandLog: storage.commandLog, gateway: gateway,
             observations: observations, recorder: recorder, locks: storage.locks
         ),
-        feed: feed
+        feed: feed,
+        logger: logger
     )
     let headerLimit = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: configuration.maxHeaderBytes,
@@ -147,14 +148,15 @@ func buildRouter(
     reachability: SchedulerReachability,
     webTasks: WebTaskService,
     executions: ExecutionService,
-    feed: EventFeed
+    feed: EventFeed,
+    logger: Logger
 ) -> Router<BasicRequestContext> {
     // HEAD on every GET route answers as GET would, without the body (RFC 9110 § 9.3.2).
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost first: telemetry sees every final answer and gives each request its id; CORS
     // wraps everything, error answers included, and answers preflights before auth asks for a
     // token; errors become JSON before CORS sees them.
-    router.add(middleware: RequestTelemetryMiddleware(metrics: metrics))
+    router.add(middleware: RequestTelemetryMiddleware(metrics: metrics, logger: logger))
     router.add(middleware: AllowListCORSMiddleware(origins: Set(configuration.corsOrigins)))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens, metricsPublic: configuration.metricsPublic))

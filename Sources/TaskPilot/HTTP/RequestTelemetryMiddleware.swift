@@ -14,10 +14,15 @@ import ServiceContextModule
 /// for all three.
 struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: TaskPilotMetrics
+    /// The application's handler when it is TaskPilot's, which writes the access line
+    /// straight away (the access line is most of what is logged); any other (a test's) gets it
+    /// through swift-log. Looked up once: the context's logger is the application's.
+    private let accessLog: TaskPilotLogHandler?
     private let propagator = TraceContextPropagator()
 
-    init(metrics: TaskPilotMetrics) {
+    init(metrics: TaskPilotMetrics, logger: Logger) {
         self.metrics = metrics
+        self.accessLog = logger.handler as? TaskPilotLogHandler
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -41,23 +46,23 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
         // Hummingbird names the route of an unmatched path "NotFound".
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let logger = context.logger
+        let accessLog = accessLog
         let metrics = metrics
         let method = request.method.rawValue
-        let uri = request.uri
+        let path = request.uri.path
         let status = response.status.code
         let finish: @Sendable (Int) -> Void = { bytes in
             let duration = ContinuousClock.now - started
             metrics.recordRequest(route: route, method: method, status: status, duration: duration)
             guard logger.logLevel <= .info else { return }
-            let fields = TaskPilotLogHandler.accessFields(
-                route: route, status: status, durationMilliseconds: Self.milliseconds(duration), bytes: bytes, requestId: requestId
-            )
-            // TaskPilot's own handler writes the line straight away (the access line is most of
-            // what is logged); any other (a test's) gets it through swift-log.
-            if let handler = logger.handler as? TaskPilotLogHandler {
-                handler.logAccess(method: method, path: uri.path, status: status, fields: fields)
+            let access = AccessLine(method: method, path: path, route: route, status: status, duration: duration, bytes: bytes, requestId: requestId)
+            if let accessLog {
+                accessLog.logAccess(access)
             } else {
-                logger.info("\(method) \(uri.path) \(status)", metadata: Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.key, .string($0.value)) }), source: "TaskPilot")
+                logger.info(
+                    "\(access.message)", metadata: Logger.Metadata(uniqueKeysWithValues: access.fields.map { ($0.key, .string($0.value)) }),
+                    source: AccessLine.source
+                )
             }
         }
         if let length = response.body.contentLength {
@@ -77,13 +82,6 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             finish(count.value)
         }
         return response
-    }
-
-    /// Milliseconds with three decimals, without Foundation's formatter on every request.
-    static func milliseconds(_ duration: Duration) -> String {
-        let micros = duration.nanoseconds / 1000
-        let fraction = String(micros % 1000)
-        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }
 

@@ -41,18 +41,20 @@ public struct TaskPilotLogHandler: LogHandler {
     }
 
     /// One request's access line, exactly as `log(event:)` writes
-    /// `info("\(method) \(path) \(status)", metadata: ["route", "status", "duration_ms", "bytes"], source: "TaskPilot")`,
-    /// without making the event, its message and its metadata dictionary for every request.
-    /// The caller has checked the level, as swift-log would.
-    func logAccess(method: String, path: String, status: Int, fields: [(key: String, value: String)]) {
-        write(level: .info, message: "\(method) \(path) \(status)", pairs: Self.merged(metadata, fields), source: "TaskPilot")
-    }
-
-    /// The access line's metadata, sorted by key as `merged` expects an entry's.
-    static func accessFields(
-        route: String, status: Int, durationMilliseconds: String, bytes: Int, requestId: String
-    ) -> [(key: String, value: String)] {
-        [("bytes", String(bytes)), ("duration_ms", durationMilliseconds), ("request.id", requestId), ("route", route), ("status", String(status))]
+    /// `info("\(method) \(path) \(status)", metadata: ["route", "status", "duration_ms", "bytes", "request.id"], source: "TaskPilot")`.
+    /// In text with no metadata of the handler's own (the usual case: it is most of what is
+    /// logged), straight into the output buffer, without the event, its message, its fields'
+    /// strings and their merged list for every request. The caller has checked the level, as
+    /// swift-log would.
+    func logAccess(_ access: AccessLine) {
+        guard format == .text, metadata.keys.allSatisfy({ $0 == Self.hummingbirdRequestId }) else {
+            write(level: .info, message: access.message, pairs: Self.merged(metadata, access.fields), source: AccessLine.source)
+            return
+        }
+        LogOutput.standardError.write(urgent: false) { out, thread in
+            out.append(contentsOf: thread.textTimestamp())
+            access.appendText(label: label, to: &out)
+        }
     }
 
     private func write(level: Logger.Level, message: String, pairs: [(key: String, value: String)], source: String) {
@@ -61,22 +63,7 @@ public struct TaskPilotLogHandler: LogHandler {
         case .text:
             LogOutput.standardError.write(urgent: urgent) { out, thread in
                 out.append(contentsOf: thread.textTimestamp())
-                out.append(UInt8(ascii: " "))
-                out.append(contentsOf: level.rawValue.utf8)
-                out.append(UInt8(ascii: " "))
-                out.append(contentsOf: label.utf8)
-                out.append(UInt8(ascii: ":"))
-                for (key, value) in pairs {
-                    out.append(UInt8(ascii: " "))
-                    out.append(contentsOf: key.utf8)
-                    out.append(UInt8(ascii: "="))
-                    out.append(contentsOf: value.utf8)
-                }
-                out.append(contentsOf: " [".utf8)
-                out.append(contentsOf: source.utf8)
-                out.append(contentsOf: "] ".utf8)
-                out.append(contentsOf: message.utf8)
-                out.append(UInt8(ascii: "\n"))
+                Self.appendText(level: level, label: label, pairs: pairs, source: source, message: message, to: &out)
             }
         case .json:
             var object = JSONObject()
@@ -89,6 +76,28 @@ public struct TaskPilotLogHandler: LogHandler {
             }
             LogOutput.standardError.write(object.json + "\n", urgent: urgent)
         }
+    }
+
+    /// A text line after its timestamp: ` level label: key=value… [source] message`.
+    static func appendText(
+        level: Logger.Level, label: String, pairs: [(key: String, value: String)], source: String, message: String, to out: inout [UInt8]
+    ) {
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: level.rawValue.utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: label.utf8)
+        out.append(UInt8(ascii: ":"))
+        for (key, value) in pairs {
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: key.utf8)
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: value.utf8)
+        }
+        out.append(contentsOf: " [".utf8)
+        out.append(contentsOf: source.utf8)
+        out.append(contentsOf: "] ".utf8)
+        out.append(contentsOf: message.utf8)
+        out.append(UInt8(ascii: "\n"))
     }
 
     private static let reservedJSONKeys: Set<String> = ["time", "level", "label", "message"]
