@@ -23,12 +23,12 @@ public final class EventFeed: Service, Sendable {
         var idle = false
     }
 
-    private struct Waiter {
+    fileprivate struct Waiter {
         let continuation: CheckedContinuation<Void, Never>
         let deadline: ContinuousClock.Instant
     }
 
-    private struct State {
+    fileprivate struct State {
         /// Every event with an id above `floor` and up to `head`, oldest first.
         var recent: [FramedEvent] = []
         var floor: Int64 = 0
@@ -37,6 +37,9 @@ public final class EventFeed: Service, Sendable {
         var nextWaiter = 0
         var subscribers = 0
         var stopped = false
+        /// The last batch made for a stream following every task: the streams woken by the same
+        /// commit ask for the same events, and write these same bytes rather than a copy each.
+        var shared: (after: Int64, batch: Batch)?
     }
 
     private let repository: any TaskEventRepository
@@ -141,24 +144,25 @@ public final class EventFeed: Service, Sendable {
     func next(after cursor: Int64, webTaskId: Int64?) async throws -> Batch? {
         let deadline = ContinuousClock.now + heartbeat
         while true {
-            let found = state.withLockedValue { state -> (stopped: Bool, inMemory: ArraySlice<FramedEvent>?, caughtUp: Bool) in
-                if state.stopped { return (true, nil, false) }
-                if cursor >= state.head { return (false, nil, true) }
-                guard cursor >= state.floor else { return (false, nil, false) }
-                let start = state.recent.partitioningIndex { $0.id > cursor }
-                return (false, state.recent[start...].prefix(Self.pageLimit), false)
-            }
-            if found.stopped { return nil }
-            if let events = found.inMemory {
+            switch state.withLockedValue({ $0.find(after: cursor, shared: webTaskId == nil, pageLimit: Self.pageLimit) }) {
+            case .stopped:
+                return nil
+            case .shared(let batch):
+                return batch
+            case .inMemory(let events):
                 let next = events.last?.id ?? cursor
-                let wanted = events.lazy.filter { webTaskId == nil || $0.webTaskId == webTaskId }
-                return Batch(frames: FramedEvent.frames(of: wanted), cursor: next)
-            }
-            if !found.caughtUp {
+                guard let webTaskId else {
+                    let batch = Batch(frames: FramedEvent.frames(of: events), cursor: next)
+                    state.withLockedValue { $0.shared = (cursor, batch) }
+                    return batch
+                }
+                return Batch(frames: FramedEvent.frames(of: events.lazy.filter { $0.webTaskId == webTaskId }), cursor: next)
+            case .behind:
                 return try await readBehind(after: cursor, webTaskId: webTaskId)
+            case .caughtUp:
+                guard ContinuousClock.now < deadline else { return Batch(cursor: cursor, idle: true) }
+                await waitForEvents(after: cursor, until: deadline)
             }
-            guard ContinuousClock.now < deadline else { return Batch(cursor: cursor, idle: true) }
-            await waitForEvents(after: cursor, until: deadline)
         }
     }
 
@@ -243,6 +247,31 @@ public final class EventFeed: Service, Sendable {
             return Array(due.values)
         }
         due.forEach { $0.continuation.resume() }
+    }
+}
+
+/// Where the events after a stream's cursor are.
+private enum Found {
+    case stopped
+    /// The batch another stream at the same cursor got.
+    case shared(EventFeed.Batch)
+    case inMemory(ArraySlice<FramedEvent>)
+    /// Older than memory reaches.
+    case behind
+    case caughtUp
+}
+
+extension EventFeed.State {
+    fileprivate func find(after cursor: Int64, shared: Bool, pageLimit: Int) -> Found {
+        if stopped { return .stopped }
+        if cursor >= head { return .caughtUp }
+        guard cursor >= floor else { return .behind }
+        let start = recent.partitioningIndex { $0.id > cursor }
+        let events = recent[start...].prefix(pageLimit)
+        if shared, let last = self.shared, last.after == cursor, last.batch.cursor == events.last?.id {
+            return .shared(last.batch)
+        }
+        return .inMemory(events)
     }
 }
 
