@@ -569,6 +569,7 @@ func main() {
 	all := snapshot()
 	commit := map[int64]float64{}
 	earlier201 := 0
+	var acks []float64 // ms from each event's `at` to its 201: the group commit's fsync, the answer
 	for id, described := range all {
 		arrived, ok := created[described.webTaskID]
 		if described.kind != "task.created" || !described.hasTask || !ok {
@@ -579,6 +580,7 @@ func main() {
 			if arrived < described.at {
 				earlier201++
 			}
+			acks = append(acks, math.Max(0, (arrived-described.at)*1000))
 		} else {
 			commit[id] = arrived
 		}
@@ -622,6 +624,7 @@ func main() {
 	send("result", map[string]interface{}{
 		"histogram": buckets, "delivered": delivered, "duplicates": duplicates, "others": others, "complete": complete,
 		"earlier_201": earlier201, "events": len(commit),
+		"ack_p50": percentile(acks, 0.5), "ack_p99": percentile(acks, 0.99), "ack_max": maximum(acks),
 		"lag_p50": percentile(lags, 0.5), "lag_p99": percentile(lags, 0.99), "lag_max": maximum(lags), "lag_source": source,
 		"socket_wait_p50": percentile(waits, 0.5), "socket_wait_p99": percentile(waits, 0.99), "socket_wait_max": maximum(waits),
 		"reads": len(waits),
