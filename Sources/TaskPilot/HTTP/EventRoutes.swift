@@ -51,22 +51,18 @@ struct EventRoutes<Context: RequestContext>: Sendable {
         var cursor = start.cursor
         // The first bytes tell the client (and any proxy) that the stream is open.
         try await writer.write(ByteBuffer(string: start.reset ? SSEFrame.reset(cursor: cursor) : SSEFrame.comment("connected", cursor: cursor)))
-        var gather = false
+        // The feed reads new events at most every `EventFeed.batchWindow` and wakes the waiting
+        // streams once a read: what commits meanwhile goes out in one write, with no timer of the
+        // stream's own.
         while true {
-            // What comes meanwhile goes out in the next write: a thousand streams woken for every
-            // commit would spend the CPU on wake-ups, not on events. The wait comes before the next
-            // batch, not after the last one, so that no stream holds its last write's bytes meanwhile.
-            if gather { try await Task.sleep(for: EventFeed.batchWindow) }
             guard let batch = try await feed.next(after: cursor, webTaskId: webTaskId) else { return }
             cursor = batch.cursor
-            gather = false
             if batch.reset {
                 try await writer.write(ByteBuffer(string: SSEFrame.reset(cursor: cursor)))
             } else if batch.idle {
                 try await writer.write(ByteBuffer(string: SSEFrame.comment("heartbeat", cursor: cursor)))
             } else if batch.frames.readableBytes > 0 {
                 try await writer.write(batch.frames)
-                gather = true
             }
         }
     }

@@ -52,7 +52,7 @@ public final class EventFeed: Service, Sendable {
     /// behind reads from the database.
     private let capacity = 1024
     static let pageLimit = 500
-    /// How long a stream gathers events after a write before it writes again.
+    /// The shortest time between two reads of new events, each waking the waiting streams.
     static let batchWindow = Duration.milliseconds(20)
 
     public init(repository: any TaskEventRepository, changes: ChangeSignal, maxSubscribers: Int, heartbeat: Duration, logger: Logger) async throws {
@@ -77,6 +77,9 @@ public final class EventFeed: Service, Sendable {
                 group.addTask {
                     for await _ in self.signal.stream {
                         await self.readNewEvents()
+                        // What commits meanwhile is read and sent in one go: a thousand streams
+                        // woken for every commit would spend the CPU on wake-ups, not on events.
+                        guard (try? await Task.sleep(for: Self.batchWindow)) != nil else { return }
                     }
                 }
                 group.addTask {
