@@ -108,7 +108,10 @@ public func buildApplication(
             logger.info("shutdown finished: requests answered, database closed")
         }
     })
-    application.addServices(recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger))
+    application.addServices(
+        recorder, feed, EventRetention(repository: events, days: configuration.eventsRetentionDays, logger: logger),
+        MemoryTrimmer(lifecycle: lifecycle)
+    )
     if let postgres = storage.postgres {
         application.addServices(PostgresChangeListener(settings: postgres, changes: changes, logger: logger))
     }

@@ -25,6 +25,7 @@ public final class ServerLifecycle: Sendable {
     /// in nanoseconds after `origin`.
     private let drainMarkedOpen = Atomic<Int>(0)
     private let lastDrainClose = Atomic<Int64>(Int64.min)
+    private let connections = Atomic<Int>(0)
 
     public init() {}
 
@@ -46,6 +47,17 @@ public final class ServerLifecycle: Sendable {
     /// from the start of the closing phase: the listener closes up to a hundred milliseconds
     /// later on a busy machine, and a connection accepted meanwhile is served.
     var refusesConnections: Bool { listenerClosed.load(ordering: .relaxed) }
+
+    /// HTTP connections set up and not yet closed.
+    var openConnections: Int { connections.load(ordering: .relaxed) }
+
+    func connectionOpened() {
+        connections.add(1, ordering: .relaxed)
+    }
+
+    func connectionClosed() {
+        connections.subtract(1, ordering: .relaxed)
+    }
 
     /// The drain marked a connection's answer to close it: its client will reconnect.
     func drainMarkedConnection() {

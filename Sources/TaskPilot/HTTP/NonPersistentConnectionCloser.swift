@@ -32,6 +32,8 @@ struct NonPersistentClosingHTTP1Channel: HTTPChannelHandler {
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(NonPersistentConnectionCloser(lifecycle: lifecycle), position: .after(decoder))
+            // The closer counts the connection out when it closes.
+            lifecycle.connectionOpened()
             return value
         }
     }
@@ -98,6 +100,7 @@ final class NonPersistentConnectionCloser: ChannelInboundHandler, RemovableChann
         if closedByDrain {
             lifecycle.drainClosedConnection()
         }
+        lifecycle.connectionClosed()
         context.fireChannelInactive()
     }
 
