@@ -267,45 +267,29 @@ import Testing
     }
 
     @Test func aShutdownDrainsThenFinishesTheRequestInFlight() async throws {
-        let fake = FakeScheduler()
-        try await withScheduler(fake.application()) { url, _ in
-            let database = folder.path("shutdown.sqlite")
-            try await withTaskPilot(testConfiguration(database: database, schedulerURL: url)) { client in
-                let id = try await client.createTask()
-                #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
-            }
-            let lifecycle = ServerLifecycle()
-            let application = try await buildApplication(
-                testConfiguration(database: database, schedulerURL: url, timeoutMilliseconds: 5000), logger: quietLogger, lifecycle: lifecycle
-            )
-            let group = ServiceGroup(configuration: .init(
-                services: [application, ShutdownDrain(lifecycle: lifecycle, drainMilliseconds: 400, logger: quietLogger)], logger: quietLogger
-            ))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                #expect(try await eventually { lifecycle.boundPort != nil })
-                let port = try #require(lifecycle.boundPort)
-                fake.fault = .slow(.milliseconds(800))
-                let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-                async let slow = http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/tasks/1/execution"), timeout: .seconds(10))
-                try await Task.sleep(for: .milliseconds(100))
-                let stopping = ContinuousClock.now
-                await group.triggerGracefulShutdown()
-                // Draining: still answering, not ready. The trigger only signals; the drain turns
-                // readiness off when its task runs, which a loaded machine can delay past one request.
-                #expect(try await eventually(timeout: .milliseconds(350)) {
-                    try await concurrently(1, port: port, .GET, "/api/ready").first?.status == 503
-                })
-                let answer = try await slow
-                #expect(answer.status == .ok, "the request in flight finished")
-                try await tasks.waitForAll()
+        let database = folder.path("shutdown.sqlite")
+        try await withDrainingServer(database: database, drainMilliseconds: 400) { fake, group, lifecycle, port in
+            fake.fault = .slow(.milliseconds(800))
+            let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+            async let slow = http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/tasks/1/execution"), timeout: .seconds(10))
+            try await Task.sleep(for: .milliseconds(100))
+            let stopping = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            // Draining: still answering, not ready. The trigger only signals; the drain turns
+            // readiness off when its task runs, which a loaded machine can delay past one request.
+            #expect(try await eventually(timeout: .milliseconds(350)) {
+                try await concurrently(1, port: port, .GET, "/api/ready").first?.status == 503
+            })
+            let answer = try await slow
+            #expect(answer.status == .ok, "the request in flight finished")
+            return {
                 #expect(ContinuousClock.now - stopping >= .milliseconds(400), "the drain lasted")
                 try await http.shutdown()
             }
-            // The process lock was released with the database: it opens again.
-            if !TestDatabase.isPostgres {
-                _ = try Connection(path: database)
-            }
+        }
+        // The process lock was released with the database: it opens again.
+        if !TestDatabase.isPostgres {
+            _ = try Connection(path: database)
         }
     }
 
@@ -313,9 +297,32 @@ import Testing
     /// then: the listener stays open until that client has had the time to reconnect, so that its
     /// next request is answered rather than reset with the listener's accept queue.
     @Test func theListenerWaitsForAClientTheDrainMovedOffLate() async throws {
+        try await withDrainingServer(database: folder.path("late-move.sqlite"), drainMilliseconds: 200) { fake, group, lifecycle, port in
+            fake.fault = .slow(.milliseconds(700))
+            await group.triggerGracefulShutdown()
+            #expect(try await eventually(timeout: .milliseconds(150)) { lifecycle.isShuttingDown })
+            // Read while draining; answered 500 ms after the drain's end.
+            let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+            let slow = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/tasks/1/execution"), timeout: .seconds(10))
+            try await http.shutdown()
+            #expect(slow?.status == .ok)
+            #expect(slow?.headers.first(name: "connection") == "close")
+            fake.fault = nil
+            let next = try? await concurrently(1, port: port, .GET, "/api/tasks/1")
+            #expect(next?.first?.status == 200, "the reconnected client's request is answered")
+            return {}
+        }
+    }
+
+    /// Web task 1, bound through a DTP test double, on a TaskPilot in a group with a
+    /// `ShutdownDrain`. `body` shuts the group down; what it returns runs once the group has stopped.
+    private func withDrainingServer(
+        database: String,
+        drainMilliseconds: Int,
+        _ body: @escaping @Sendable (FakeScheduler, ServiceGroup, ServerLifecycle, Int) async throws -> @Sendable () async throws -> Void
+    ) async throws {
         let fake = FakeScheduler()
         try await withScheduler(fake.application()) { url, _ in
-            let database = folder.path("late-move.sqlite")
             try await withTaskPilot(testConfiguration(database: database, schedulerURL: url)) { client in
                 let id = try await client.createTask()
                 #expect(try await client.send(.post, "/api/tasks/\(id)/scheduler").status == .ok)
@@ -325,25 +332,16 @@ import Testing
                 testConfiguration(database: database, schedulerURL: url, timeoutMilliseconds: 5000), logger: quietLogger, lifecycle: lifecycle
             )
             let group = ServiceGroup(configuration: .init(
-                services: [application, ShutdownDrain(lifecycle: lifecycle, drainMilliseconds: 200, logger: quietLogger)], logger: quietLogger
+                services: [application, ShutdownDrain(lifecycle: lifecycle, drainMilliseconds: drainMilliseconds, logger: quietLogger)],
+                logger: quietLogger
             ))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 #expect(try await eventually { lifecycle.boundPort != nil })
                 let port = try #require(lifecycle.boundPort)
-                fake.fault = .slow(.milliseconds(700))
-                await group.triggerGracefulShutdown()
-                #expect(try await eventually(timeout: .milliseconds(150)) { lifecycle.isShuttingDown })
-                // Read while draining; answered 500 ms after the drain's end.
-                let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-                let slow = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/tasks/1/execution"), timeout: .seconds(10))
-                try await http.shutdown()
-                #expect(slow?.status == .ok)
-                #expect(slow?.headers.first(name: "connection") == "close")
-                fake.fault = nil
-                let next = try? await concurrently(1, port: port, .GET, "/api/tasks/1")
-                #expect(next?.first?.status == 200, "the reconnected client's request is answered")
+                let afterStop = try await body(fake, group, lifecycle, port)
                 try await tasks.waitForAll()
+                try await afterStop()
             }
         }
     }
