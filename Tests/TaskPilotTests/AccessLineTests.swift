@@ -24,4 +24,13 @@ import Testing
         )
         #expect(String(decoding: direct, as: UTF8.self) == String(decoding: general, as: UTF8.self))
     }
+
+    @Test func aTextLineStaysOneLineWhateverItsValuesHold() {
+        var line: [UInt8] = []
+        TaskPilotLogHandler.appendText(
+            level: .error, label: "taskpilot", pairs: [("error", "Page 7: bad\nPage 8:\tworse\r\u{1}")],
+            source: "TaskPilot", message: "two\nlines", to: &line
+        )
+        #expect(String(decoding: line, as: UTF8.self) == #" error taskpilot: error=Page 7: bad\nPage 8:\tworse\r\x01 [TaskPilot] two\nlines"# + "\n")
+    }
 }

@@ -91,13 +91,32 @@ public struct TaskPilotLogHandler: LogHandler {
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: key.utf8)
             out.append(UInt8(ascii: "="))
-            out.append(contentsOf: value.utf8)
+            appendOnOneLine(value, to: &out)
         }
         out.append(contentsOf: " [".utf8)
         out.append(contentsOf: source.utf8)
         out.append(contentsOf: "] ".utf8)
-        out.append(contentsOf: message.utf8)
+        appendOnOneLine(message, to: &out)
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// `text` with its control characters escaped (`\n`, `\r`, `\t`, else `\xNN`): a line of the
+    /// text log is one entry, whatever a DTP's message or SQLite's report holds.
+    static func appendOnOneLine(_ text: String, to out: inout [UInt8]) {
+        guard text.utf8.contains(where: { $0 < 0x20 }) else {
+            out.append(contentsOf: text.utf8)
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case ..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
     }
 
     private static let reservedJSONKeys: Set<String> = ["time", "level", "label", "message"]
