@@ -19,15 +19,18 @@ public final class Database: Sendable {
         /// Told after each group commit, on the writer's thread: how many writes it carried and
         /// how long it took. Keep it short; the next group waits for it.
         public var onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)?
+        public var pageCheck: PageCheck
 
         public init(
             readerCount: Int = 1, busyTimeoutMilliseconds: Int = 5000, exclusive: Bool = true,
-            onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil
+            onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil,
+            pageCheck: PageCheck = .beforeOpening
         ) {
             self.readerCount = readerCount
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.exclusive = exclusive
             self.onCommit = onCommit
+            self.pageCheck = pageCheck
         }
     }
 
@@ -38,19 +41,26 @@ public final class Database: Sendable {
     private let openState = NIOLockedValueBox(true)
     private let processLock: ProcessLock?
     private let fault = NIOLockedValueBox<SQLiteError?>(nil)
+    /// Damage a check beside the lanes found: it fails every later read and write.
+    private let damage: NIOLockedValueBox<SQLiteError?>
+    private let backgroundCheck: BackgroundPageCheck?
 
     /// True from a successful open until `close()`.
     public var isOpen: Bool { openState.withLockedValue { $0 } }
 
-    /// The storage failure (read-only, I/O error, disk full, corruption) of the last write that
-    /// failed with one, until a write succeeds again; or one a read ran into meanwhile.
-    public var storageFailure: SQLiteError? { fault.withLockedValue { $0 } }
+    /// The damage a check beside the lanes found, for good; else the storage failure
+    /// (read-only, I/O error, disk full, corruption) of the last write that failed with one,
+    /// until a write succeeds again, or one a read ran into meanwhile.
+    public var storageFailure: SQLiteError? { damage.withLockedValue { $0 } ?? fault.withLockedValue { $0 } }
 
     /// Opens `path`, creating its folder (and the file, mode 0600) when missing, checks that it
-    /// can be written and passes `PRAGMA quick_check`, and switches it to WAL with
-    /// `synchronous=FULL` and foreign keys on. Any failure is a `DatabaseOpenError` naming the path.
+    /// can be written and (as `options.pageCheck` says) passes `PRAGMA quick_check`, and
+    /// switches it to WAL with `synchronous=FULL` and foreign keys on. Any failure is a
+    /// `DatabaseOpenError` naming the path.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
+        let damage = NIOLockedValueBox<SQLiteError?>(nil)
+        self.damage = damage
         var lock: ProcessLock?
         var readerConnections: [Connection] = []
         let writerConnection: Connection
@@ -58,7 +68,7 @@ public final class Database: Sendable {
             try Self.createFileIfMissing(path)
             lock = options.exclusive ? try ProcessLock(path: path) : nil
             writerConnection = try Connection(path: path)
-            try Self.check(writerConnection)
+            try Self.check(writerConnection, pages: options.pageCheck == .beforeOpening)
             try Self.configure(writerConnection, options: options)
             let mode = try writerConnection.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) }
             guard mode?.lowercased() == "wal" else {
@@ -70,6 +80,9 @@ public final class Database: Sendable {
                 try Self.configure(reader, options: options)
                 readerConnections.append(reader)
             }
+            backgroundCheck = options.pageCheck == .beside ? try BackgroundPageCheck(path: path) { [damage] found in
+                damage.withLockedValue { $0 = found }
+            } : nil
         } catch let error as DatabaseLockedError {
             throw error
         } catch {
@@ -102,6 +115,7 @@ public final class Database: Sendable {
     /// written goes into one transaction with one fsync, each in a savepoint of its own so that
     /// one failing write fails alone. `body` must not begin or end transactions itself.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        if let damage = damage.withLockedValue({ $0 }) { throw damage }
         do {
             let value = try await withCheckedThrowingContinuation { continuation in
                 writer.submit(PendingWrite(body, continuation: continuation))
@@ -124,6 +138,7 @@ public final class Database: Sendable {
 
     /// Runs `body` on a read-only connection; it sees the last committed state.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        if let damage = damage.withLockedValue({ $0 }) { throw damage }
         let lane = readers[nextReader.withLockedValue { index in
             defer { index = (index + 1) % readers.count }
             return index
@@ -138,9 +153,41 @@ public final class Database: Sendable {
         }
     }
 
+    /// What the check of `PageCheck.beside` found, once it has ended: nil for a sound file, or
+    /// none asked for, or a check interrupted by `close()` or by cancelling this call.
+    public func pageCheckOutcome() async -> SQLiteError? {
+        guard let backgroundCheck else { return nil }
+        return await withTaskCancellationHandler {
+            await backgroundCheck.outcome.value
+        } onCancel: {
+            backgroundCheck.interrupt()
+        }
+    }
+
+    /// The damage the check of `PageCheck.beside` found if it ended within `budget`; nil when
+    /// it found none, is still running, or none was asked for.
+    public func pageCheckOutcome(within budget: Duration) async -> SQLiteError? {
+        guard let backgroundCheck else { return nil }
+        return await withCheckedContinuation { continuation in
+            let answered = NIOLockedValueBox(false)
+            let answer = { @Sendable (damage: SQLiteError?) in
+                if answered.withLockedValue({ answered in defer { answered = true }; return !answered }) {
+                    continuation.resume(returning: damage)
+                }
+            }
+            Task { answer(await backgroundCheck.outcome.value) }
+            Task {
+                try? await Task.sleep(for: budget)
+                answer(nil)
+            }
+        }
+    }
+
     /// Lets queued work finish, then closes every connection. Later calls fail.
     public func close() async throws {
         guard openState.withLockedValue({ open in defer { open = false }; return open }) else { return }
+        backgroundCheck?.interrupt()
+        _ = await backgroundCheck?.outcome.value
         // Readers first: the last connection to close checkpoints the WAL, and only the
         // writer can.
         for reader in readers {
@@ -150,16 +197,13 @@ public final class Database: Sendable {
         processLock?.release()
     }
 
-    /// Refuses a file this process cannot write (SQLite would quietly open it read-only) and
-    /// one whose pages are damaged, before anything is served from it.
-    private static func check(_ connection: Connection) throws {
+    /// Refuses a file this process cannot write (SQLite would quietly open it read-only) and,
+    /// when `pages`, one whose pages are damaged, before anything is served from it.
+    private static func check(_ connection: Connection, pages: Bool) throws {
         guard !connection.isReadOnly else {
             throw SQLiteError(code: SQLITE_READONLY, message: "the file cannot be written (read-only file, folder or file system)")
         }
-        let problems = try connection.query("PRAGMA quick_check") { $0.string(0) }
-        guard problems == ["ok"] else {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "PRAGMA quick_check failed: \(problems.prefix(3).joined(separator: "; "))")
-        }
+        if pages, let damage = try connection.pageDamage() { throw damage }
     }
 
     private static func configure(_ connection: Connection, options: Options) throws {

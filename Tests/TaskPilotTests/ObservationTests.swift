@@ -67,6 +67,40 @@ import Testing
         }
     }
 
+    /// At start the watcher reads what to watch a slice of 1,000 bindings at a time, so that a
+    /// million finished ones never hold the reader for long: the unfinished ones in later slices,
+    /// and between them, are still found.
+    @Test(.enabled(if: !TestDatabase.isPostgres, "seeded with SQL on the SQLite file"))
+    func theWatcherFindsTheUnfinishedAmongThousandsOfFinished() async throws {
+        let path = folder.path("many.sqlite")
+        let (database, _) = try await TaskPilotDatabase.open(path: path)
+        try await database.write { connection in
+            try connection.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+                INSERT INTO web_tasks (id, type, payload) SELECT i, 'demo', 'p' FROM n;
+                INSERT INTO bindings (web_task_id, scheduler_task_id, origin) SELECT id, id, 'CREATED' FROM web_tasks;
+                INSERT INTO execution_observations (web_task_id, scheduler_task_id, status, observed_at, source)
+                    SELECT id, id, CASE id WHEN 1000 THEN 'PENDING' WHEN 1500 THEN 'PROCESSING' ELSE 'SUCCEEDED' END,
+                           '2026-11-27T10:00:00.000Z', 'WATCH'
+                    FROM web_tasks WHERE id <> 2400;
+                """)
+        }
+        try await database.close()
+        let fake = FakeScheduler()
+        for id: Int64 in [1000, 1500, 2400] {
+            fake.setStatus(id, "PROCESSING")
+        }
+        try await withScheduler(fake.application()) { url, _ in
+            var configuration = watching("many.sqlite", url)
+            configuration.databasePath = path
+            try await withTaskPilot(configuration) { _ in
+                let allAsked = try await eventually { [1000, 1500, 2400].allSatisfy { fake.gets($0) > 0 } }
+                #expect(allAsked)
+                #expect(fake.allGets == [1000, 1500, 2400].map { fake.gets($0) }.reduce(0, +), "no finished execution is asked about")
+            }
+        }
+    }
+
     @Test func theRateCapAndTheInFlightCapHold() async throws {
         let fake = FakeScheduler()
         try await withScheduler(fake.application()) { url, _ in

@@ -116,6 +116,7 @@ public func buildApplication(
         application.addServices(PostgresChangeListener(settings: postgres, changes: changes, logger: logger))
     }
     if let database = storage.sqlite {
+        application.addServices(SQLitePageCheckReport(database: database, logger: logger))
         metrics.observe(database: database)
     }
     metrics.observe(gateway: gateway, pool: "requests")

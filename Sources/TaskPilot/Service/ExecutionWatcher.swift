@@ -78,15 +78,17 @@ public final class ExecutionWatcher: Service, Sendable {
         await loadUnfinished()
     }
 
-    /// Reads what to watch in slices, so that reads of user requests get the reader between
-    /// them; answers how many, or nil when the database cannot be read.
+    /// Reads what to watch in slices of 1,000 bindings (about half a millisecond each), so that
+    /// reads of user requests get the reader between them even when a million bindings hold
+    /// only finished executions; answers how many, or nil when the database cannot be read.
     private func loadUnfinished() async -> Int? {
         var after: Int64 = 0
         var count = 0
         while !Task.isCancelled {
             let targets: [WatchTarget]
+            let through: Int64?
             do {
-                targets = try await repository.unfinished(after: after, limit: 5000)
+                (targets, through) = try await repository.unfinished(after: after, slice: 1000)
             } catch {
                 // Cancelled, the application is stopping (or failed to start) and may have
                 // closed the database under the read: nothing to report.
@@ -106,8 +108,8 @@ public final class ExecutionWatcher: Service, Sendable {
                 }
             }
             count += targets.count
-            guard let last = targets.last, targets.count == 5000 else { break }
-            after = last.webTaskId
+            guard let through else { break }
+            after = through
         }
         return count
     }

@@ -44,16 +44,21 @@ enum ObservationSQL {
         WHERE coalesce(julianday(excluded.scheduler_updated_at) < julianday(scheduler_updated_at), 0) = 0
         """
 
+    /// The last web task id of the next slice of bindings. Parameters: the web task id to
+    /// start after, and how many bindings.
+    static let selectSliceEnd = """
+        SELECT max(web_task_id) FROM (SELECT web_task_id FROM bindings WHERE web_task_id > ? ORDER BY web_task_id LIMIT ?)
+        """
+
     /// Bound executions the watcher still asks about: never observed, or last seen in a status
     /// that can still change. Only each DTP task's owner, so a shared one is asked about once.
-    /// Parameters: the web task id to start after, and how many.
+    /// Parameters: the web task ids to start after and to end at.
     static let selectUnfinished = """
         SELECT b.web_task_id, b.scheduler_task_id, o.status, o.scheduler_updated_at
         FROM bindings b LEFT JOIN execution_observations o ON o.web_task_id = b.web_task_id
         WHERE b.owned_by IS NULL
           AND (o.status IS NULL OR o.status NOT IN (\(ExecutionObservation.finalStatuses.sorted().map { "'\($0)'" }.joined(separator: ", "))))
-          AND b.web_task_id > ?
+          AND b.web_task_id > ? AND b.web_task_id <= ?
         ORDER BY b.web_task_id
-        LIMIT ?
         """
 }

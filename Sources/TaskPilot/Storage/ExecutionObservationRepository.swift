@@ -5,9 +5,11 @@ public protocol ExecutionObservationRepository: Sendable {
     /// Completes a forwarded cancel's command in one write with what came of it: its
     /// TaskResponse when it was a 200, then an `execution.cancel_forwarded` event when the DTP answered.
     func finishCancel(_ outcome: CommandOutcome, webTaskId: Int64, schedulerTaskId: Int64, observation: ExecutionObservation?) async throws
-    /// Up to `limit` bound executions never observed or last seen in a status that can still
-    /// change, with web task ids above `after`, in id order.
-    func unfinished(after: Int64, limit: Int) async throws -> [WatchTarget]
+    /// Of the next `slice` bindings after web task id `after`, those whose execution was never
+    /// observed or was last seen in a status that can still change, in id order; and the last
+    /// web task id the slice covered, nil when no binding is left. A slice of bindings, not of
+    /// results, keeps every read short however few of a million are unfinished.
+    func unfinished(after: Int64, slice: Int) async throws -> (targets: [WatchTarget], through: Int64?)
 }
 
 /// One observation on its way to storage.

@@ -36,11 +36,15 @@ public struct SQLiteExecutionObservationRepository: ExecutionObservationReposito
         }
     }
 
-    public func unfinished(after: Int64, limit: Int) async throws -> [WatchTarget] {
+    public func unfinished(after: Int64, slice: Int) async throws -> (targets: [WatchTarget], through: Int64?) {
         try await database.read { connection in
-            try connection.query(ObservationSQL.selectUnfinished, [after, limit]) { row in
+            guard let through = try connection.queryFirst(ObservationSQL.selectSliceEnd, after, slice, map: { $0.optionalInt64(0) }) ?? nil else {
+                return ([], nil)
+            }
+            let targets = try connection.query(ObservationSQL.selectUnfinished, [after, through]) { row in
                 WatchTarget(webTaskId: row.int64(0), schedulerTaskId: row.int64(1), status: row.optionalString(2))
             }
+            return (targets, through)
         }
     }
 }

@@ -5,13 +5,15 @@ import SQLiteDB
 public enum TaskPilotDatabase {
     /// Opens `path` (creating it when missing) and applies pending migrations. A changed
     /// migration or a database newer than this binary throws `MigrationError`; a file that is
-    /// held by another process, cannot be written or is damaged throws `StartupError`.
+    /// held by another process, cannot be written or (checked before opening) is damaged
+    /// throws `StartupError`.
     public static func open(
-        path: String, onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil
+        path: String, onCommit: (@Sendable (_ writes: Int, _ duration: Duration) -> Void)? = nil,
+        pageCheck: PageCheck = .beforeOpening
     ) async throws -> (database: Database, applied: [Int]) {
         let database: Database
         do {
-            database = try Database(path: path, options: .init(onCommit: onCommit))
+            database = try Database(path: path, options: .init(onCommit: onCommit, pageCheck: pageCheck))
         } catch let error as DatabaseLockedError {
             throw StartupError(description: error.description)
         } catch let error as DatabaseOpenError {

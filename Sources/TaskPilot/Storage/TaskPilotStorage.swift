@@ -59,7 +59,13 @@ struct TaskPilotStorage: Sendable {
         if metrics.enabled {
             onCommit = { metrics.recordCommit(writes: $0, duration: $1) }
         }
-        let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath, onCommit: onCommit)
+        // Checking every page takes seconds on a large file, which a restart should not wait
+        // for; a small one is checked within 50 ms, and refused damaged, as before.
+        let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath, onCommit: onCommit, pageCheck: .beside)
+        if let damage = await database.pageCheckOutcome(within: .milliseconds(50)) {
+            try? await database.close()
+            throw StartupError(description: "cannot use database \(configuration.databasePath): \(damage.message)")
+        }
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
         }

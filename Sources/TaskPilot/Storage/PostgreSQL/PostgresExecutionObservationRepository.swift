@@ -40,21 +40,25 @@ public struct PostgresExecutionObservationRepository: ExecutionObservationReposi
         }
     }
 
-    public func unfinished(after: Int64, limit: Int) async throws -> [WatchTarget] {
+    public func unfinished(after: Int64, slice: Int) async throws -> (targets: [WatchTarget], through: Int64?) {
         let final = ExecutionObservation.finalStatuses.sorted()
         return try await store.read { connection in
-            try await connection.rows("""
+            let ends = try await connection.rows("""
+                SELECT max(web_task_id) FROM (SELECT web_task_id FROM bindings WHERE web_task_id > \(after) ORDER BY web_task_id LIMIT \(slice)) s
+                """) { try $0.decode(Int64?.self) }
+            guard let through = ends.first ?? nil else { return ([], nil) }
+            let targets = try await connection.rows("""
                 SELECT b.web_task_id, b.scheduler_task_id, o.status
                 FROM bindings b LEFT JOIN execution_observations o ON o.web_task_id = b.web_task_id
                 WHERE b.owned_by IS NULL
                   AND (o.status IS NULL OR NOT (o.status = ANY(\(final))))
-                  AND b.web_task_id > \(after)
+                  AND b.web_task_id > \(after) AND b.web_task_id <= \(through)
                 ORDER BY b.web_task_id
-                LIMIT \(limit)
                 """) { row in
                 let (webTaskId, schedulerTaskId, status) = try row.decode((Int64, Int64, String?).self)
                 return WatchTarget(webTaskId: webTaskId, schedulerTaskId: schedulerTaskId, status: status)
             }
+            return (targets, through)
         }
     }
 }
