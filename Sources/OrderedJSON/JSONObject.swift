@@ -6,10 +6,19 @@
 public struct JSONObject: Sendable {
     /// UTF-8, appended in place: a page of fifty tasks adds about a thousand members, and
     /// appending to a `String` checks its storage and recounts its flags on every append.
-    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    /// Nested objects are written into the same bytes (`addObject`, `addObjects`).
+    private var bytes: [UInt8]
+    private var isEmpty = true
 
-    public init() {
-        bytes.reserveCapacity(256)
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// Holds no bytes of its own until `appendNested` lends it some.
+    private init(lending: Void) {
+        bytes = []
     }
 
     public mutating func add(_ key: String, _ value: String?) {
@@ -22,11 +31,16 @@ public struct JSONObject: Sendable {
     }
 
     public mutating func add(_ key: String, _ value: Int64?) {
-        addRaw(key, value.map { String($0) } ?? "null")
+        appendKey(key)
+        if let value {
+            JSONObject.appendDecimal(value, to: &bytes)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
     }
 
     public mutating func add(_ key: String, _ value: Int?) {
-        addRaw(key, value.map { String($0) } ?? "null")
+        add(key, value.map(Int64.init))
     }
 
     /// Adds `json`, which must already be valid JSON (a nested object or array).
@@ -35,18 +49,85 @@ public struct JSONObject: Sendable {
         bytes.append(contentsOf: json.utf8)
     }
 
+    /// Adds the object `write` builds, written in place; `null` when `write` is nil.
+    public mutating func addObject(_ key: String, _ write: ((inout JSONObject) -> Void)?) {
+        appendKey(key)
+        guard let write else {
+            bytes.append(contentsOf: "null".utf8)
+            return
+        }
+        appendNested(write)
+    }
+
+    /// Adds an array of one object per element, each written in place by `write`.
+    public mutating func addObjects<Elements: Sequence>(
+        _ key: String, _ elements: Elements, _ write: (Elements.Element, inout JSONObject) -> Void
+    ) {
+        appendKey(key)
+        bytes.append(UInt8(ascii: "["))
+        var first = true
+        for element in elements {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            appendNested { write(element, &$0) }
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Adds an array of elements already written as JSON (each valid JSON).
+    public mutating func addRawElements<Elements: Sequence>(_ key: String, _ elements: Elements, _ utf8: (Elements.Element) -> [UInt8]) {
+        appendKey(key)
+        bytes.append(UInt8(ascii: "["))
+        var first = true
+        for element in elements {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            bytes.append(contentsOf: utf8(element))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     public var json: String {
+        String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The object's UTF-8, closed: what an answer's body sends, without the copy into a `String`.
+    public var utf8: [UInt8] {
         var closed = bytes
         closed.append(UInt8(ascii: "}"))
-        return String(decoding: closed, as: UTF8.self)
+        return closed
     }
 
     private mutating func appendKey(_ key: String) {
-        if bytes.count > 1 {
+        if !isEmpty {
             bytes.append(UInt8(ascii: ","))
         }
+        isEmpty = false
         JSONObject.appendQuoted(key, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Lends this object's bytes to a nested one for `write`, so nothing is copied.
+    private mutating func appendNested(_ write: (inout JSONObject) -> Void) {
+        var nested = JSONObject(lending: ())
+        swap(&nested.bytes, &bytes)
+        nested.bytes.append(UInt8(ascii: "{"))
+        write(&nested)
+        nested.bytes.append(UInt8(ascii: "}"))
+        swap(&nested.bytes, &bytes)
+    }
+
+    private static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+        }
+        let start = out.count
+        var magnitude = value.magnitude
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     /// `elements` (each valid JSON) as a JSON array.

@@ -66,6 +66,11 @@ public struct ExecutionObservation: Sendable, Equatable {
 
     public var json: String {
         var object = JSONObject()
+        write(to: &object)
+        return object.json
+    }
+
+    func write(to object: inout JSONObject) {
         object.add("status", status)
         object.add("retryState", retryState)
         object.add("attemptCount", attemptCount)
@@ -73,7 +78,6 @@ public struct ExecutionObservation: Sendable, Equatable {
         object.add("lastError", lastError)
         object.add("schedulerUpdatedAt", schedulerUpdatedAt)
         object.add("observedAt", observedAt)
-        return object.json
     }
 
     /// Now, as TaskPilot writes its own timestamps: ISO-8601 UTC with milliseconds.

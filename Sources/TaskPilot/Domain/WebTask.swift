@@ -21,7 +21,17 @@ public struct WebTask: Sendable, Equatable {
     /// The API's JSON, fields in the contract's order; an unbound task has `"schedulerTaskId":null`
     /// and `"bindingOrigin":null`, one never observed `"execution":null`.
     public var json: String {
-        var object = JSONObject()
+        String(decoding: utf8, as: UTF8.self)
+    }
+
+    public var utf8: [UInt8] {
+        var object = JSONObject(capacity: 448)
+        write(to: &object)
+        return object.utf8
+    }
+
+    /// Adds the task's members to `object`: a page writes all its tasks into one buffer.
+    func write(to object: inout JSONObject) {
         object.add("id", id)
         object.add("type", type)
         object.add("payload", payload)
@@ -30,8 +40,7 @@ public struct WebTask: Sendable, Equatable {
         object.add("bindingOrigin", bindingOrigin?.rawValue)
         object.add("createdAt", createdAt)
         object.add("updatedAt", updatedAt)
-        object.addRaw("execution", execution?.json ?? "null")
-        return object.json
+        object.addObject("execution", execution.map { execution in { execution.write(to: &$0) } })
     }
 }
 

@@ -9,6 +9,11 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
+    /// `make` for JSON already in UTF-8.
+    static func make(utf8 json: [UInt8]) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
     /// TaskPilot's own error body: `{"status":409,"error":"Conflict","message":"…","path":"/api/…"}`,
     /// followed by `extra` fields (each value already JSON) where an error has more to say.
     static func error(

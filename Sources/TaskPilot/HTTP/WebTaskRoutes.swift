@@ -9,6 +9,7 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     let maxBodyBytes: Int
     let maxPageSize: Int
     let idempotencyTTLHours: Int
+    let listed = WebTaskJSONCache()
 
     func add(to group: RouterGroup<Context>) {
         group.post(use: create)
@@ -43,7 +44,8 @@ struct WebTaskRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        JSONResponse.make(try await service.list(try RequestParsing.taskQuery(request, maxPageSize: maxPageSize)).json)
+        let page = try await service.list(try RequestParsing.taskQuery(request, maxPageSize: maxPageSize))
+        return JSONResponse.make(utf8: page.utf8(tasks: listed.utf8(of:)))
     }
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
