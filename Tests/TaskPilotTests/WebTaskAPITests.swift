@@ -74,6 +74,7 @@ import Testing
         (#"{"payload":"x"}"#, "type is required"),
         (#"{"type":null}"#, "type is required"),
         (#"{"type":"   "}"#, "type must not be blank"),
+        (#"{"type":"\u3000\u00a0\u2028"}"#, "type must not be blank"),
         (#"{"type":"\u0000demo"}"#, "type must not contain control characters"),
         (#"{"type":"de\nmo"}"#, "type must not contain control characters"),
         (#"{"type":42}"#, "type must be a string, not a number"),

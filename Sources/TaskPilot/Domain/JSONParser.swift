@@ -185,18 +185,20 @@ struct JSONParser {
 
     private mutating func string() throws(Failure) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        // Most strings have no escape: then the text is their bytes, validated once.
+        var text = ""
         var runStart = index
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
-                try appendRun(from: runStart, to: &scalars)
+                let run = try self.run(from: runStart)
                 index += 1
-                return String(scalars)
+                guard !text.isEmpty else { return run }
+                return text + run
             case UInt8(ascii: "\\"):
-                try appendRun(from: runStart, to: &scalars)
+                text += try run(from: runStart)
                 index += 1
-                scalars.append(try escape())
+                text.unicodeScalars.append(try escape())
                 runStart = index
             case 0x00..<0x20:
                 throw failure(byte == UInt8(ascii: "\n") ? "unterminated string" : "control character in a string")
@@ -207,13 +209,14 @@ struct JSONParser {
         throw failure("unexpected end of file inside a string")
     }
 
-    /// Appends the unescaped bytes since `start`, refusing invalid UTF-8.
-    private func appendRun(from start: Int, to scalars: inout String.UnicodeScalarView) throws(Failure) {
-        guard start < index else { return }
-        guard let run = String(validating: bytes[start..<index], as: UTF8.self) else {
+    /// The unescaped bytes from `start` to here, refusing invalid UTF-8.
+    private func run(from start: Int) throws(Failure) -> String {
+        guard start < index else { return "" }
+        let run = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self) }
+        guard let run else {
             throw Failure(kind: .syntax, reason: "invalid UTF-8 in a string", offset: start)
         }
-        scalars.append(contentsOf: run.unicodeScalars)
+        return run
     }
 
     private mutating func escape() throws(Failure) -> Unicode.Scalar {

@@ -46,7 +46,8 @@ enum RequestParsing {
         guard let type = try body.string("type") else {
             throw .invalid("type is required")
         }
-        guard !type.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        // Unicode's White_Space, without Foundation's trimming: this runs for every create.
+        guard !type.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
             throw .invalid("type must not be blank")
         }
         // A type names a kind of work; control characters (NUL above all, which SQLite's

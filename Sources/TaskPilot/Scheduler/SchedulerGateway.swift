@@ -16,9 +16,10 @@ public struct SchedulerAnswer: Sendable {
         self.upstreamDuration = upstreamDuration
     }
 
-    /// The `message` of a DTP error body (`{"message":"…"}`), for the command log.
+    /// The `message` of a DTP error body (`{"message":"…"}`), for the command log; nil for a
+    /// 2xx answer, whose body is a task.
     public var message: String? {
-        guard let object = try? JSONObjectBody(body.readableBytesView) else { return nil }
+        guard !(200..<300).contains(status), let object = try? JSONObjectBody(body.readableBytesView) else { return nil }
         return try? object.string("message")
     }
 }
