@@ -101,6 +101,34 @@ import Testing
         }
     }
 
+    /// PostgreSQL's text cannot hold U+0000: a DTP's `lastError` with one is still passed through
+    /// byte for byte and recorded (with U+FFFD in its place there), never a 500.
+    @Test func aNULInTheSchedulersOwnTextIsRecordedNotA500() async throws {
+        let fake = FakeScheduler()
+        try await withScheduler(fake.application()) { url, _ in
+            try await withTaskPilot(testConfiguration(database: folder.path("nul.sqlite"), schedulerURL: url)) { client in
+                let id = try await client.createTask()
+                // The DTP's first answer (to the bind's create, stored with the binding) holds one.
+                fake.setLastError(1, "disk\u{0}full")
+                let bound = try await client.send(.post, "/api/tasks/\(id)/scheduler")
+                #expect(bound.status == .ok)
+                #expect((bound.object["execution"] as? [String: Any])?["lastError"] as? String == "disk\u{0}full", "as the DTP said it")
+                let stored = TestDatabase.isPostgres ? "disk\u{FFFD}full" : "disk\u{0}full"
+                fake.setStatus(1, "FAILED")
+                let answer = try await client.send(.get, "/api/tasks/\(id)/execution")
+                #expect(answer.status == .ok)
+                #expect(answer.text.contains(#""lastError":"disk\u0000full""#), "the DTP's bytes, unchanged")
+                var execution: [String: Any] = [:]
+                let recorded = try await eventually {
+                    execution = try await client.send(.get, "/api/tasks/\(id)").object["execution"] as? [String: Any] ?? [:]
+                    return execution["status"] as? String == "FAILED"
+                }
+                #expect(recorded)
+                #expect(execution["lastError"] as? String == stored)
+            }
+        }
+    }
+
     @Test func theRateCapAndTheInFlightCapHold() async throws {
         let fake = FakeScheduler()
         try await withScheduler(fake.application()) { url, _ in

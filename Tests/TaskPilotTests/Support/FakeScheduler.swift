@@ -27,6 +27,7 @@ final class FakeScheduler: Sendable {
         var fault: Fault?
         var tasks: [Int64: String] = [:]  // id -> status
         var types: [Int64: (type: String, payload: String)] = [:]
+        var lastErrors: [Int64: String] = [:]
         var lastId: Int64 = 0
         var creates = 0
         var createsInFlight = 0
@@ -72,6 +73,11 @@ final class FakeScheduler: Sendable {
     /// Moves a task on, as the DTP's worker would.
     func setStatus(_ id: Int64, _ status: String) {
         state.withLockedValue { $0.tasks[id] = status }
+    }
+
+    /// Gives a task's answers a `lastError`.
+    func setLastError(_ id: Int64, _ text: String) {
+        state.withLockedValue { $0.lastErrors[id] = text }
     }
 
     /// Makes a task's answer as large as needed.
@@ -184,7 +190,7 @@ final class FakeScheduler: Sendable {
     }
 
     private func taskJSON(_ id: Int64) -> String {
-        let (status, task) = state.withLockedValue { ($0.tasks[id] ?? "PENDING", $0.types[id] ?? ("demo", "")) }
+        let (status, task, lastError) = state.withLockedValue { ($0.tasks[id] ?? "PENDING", $0.types[id] ?? ("demo", ""), $0.lastErrors[id]) }
         let retryState = ["PENDING": "READY_TO_PROCESS/NOT_QUEUED", "CANCELED": "CANCELED", "SUCCEEDED": "COMPLETED"][status] ?? "IN_PROGRESS"
         let now = "2026-01-27T19:30:24.639878Z"
         var object = JSONObject()
@@ -201,7 +207,7 @@ final class FakeScheduler: Sendable {
         object.add("attemptCount", status == "SUCCEEDED" ? 1 : 0)
         object.add("maxAttempts", 3)
         object.add("nextRunAt", nil as String?)
-        object.add("lastError", nil as String?)
+        object.add("lastError", lastError)
         object.add("retryState", retryState)
         return object.json
     }

@@ -62,7 +62,7 @@ extension PostgresConnection {
             WITH next AS (UPDATE event_ids SET last_given = last_given + 1 RETURNING last_given),
             appended AS (
                 INSERT INTO events (id, type, web_task_id, task, scheduler_status, scheduler_message)
-                SELECT last_given, \(kind.rawValue), \(task.id), \(task.json), \(schedulerStatus), \(schedulerMessage) FROM next
+                SELECT last_given, \(kind.rawValue), \(task.id), \(task.json), \(schedulerStatus), \(schedulerMessage.storableInPostgres) FROM next
                 RETURNING id
             )
             SELECT pg_notify(\(PostgresChangeListener.channel), '') FROM appended
@@ -74,7 +74,7 @@ extension PostgresConnection {
         try await run("""
             UPDATE scheduler_commands
             SET finished_at = taskpilot_now(), scheduler_task_id = coalesce(\(outcome.schedulerTaskId), scheduler_task_id),
-                http_status = \(outcome.httpStatus), message = \(outcome.message)
+                http_status = \(outcome.httpStatus), message = \(outcome.message.storableInPostgres)
             WHERE id = \(outcome.record)
             """)
     }
@@ -84,6 +84,8 @@ extension PostgresConnection {
     /// Answers whether anything was stored.
     @discardableResult
     func storeObservation(_ observation: ExecutionObservation, webTaskId: Int64, schedulerTaskId: Int64, source: ObservationSource) async throws -> Bool {
+        // Compared as it would be stored, so that an answer holding U+0000 is not new every time.
+        let observation = observation.storableInPostgres
         let previous = try await rows("""
             SELECT status, retry_state, attempt_count, max_attempts, last_error, scheduler_updated_at
             FROM execution_observations WHERE web_task_id = \(webTaskId) FOR UPDATE
@@ -106,6 +108,7 @@ extension PostgresConnection {
     /// stored one does not).
     @discardableResult
     func writeObservation(_ observation: ExecutionObservation, webTaskId: Int64, schedulerTaskId: Int64, source: ObservationSource) async throws -> Bool {
+        let observation = observation.storableInPostgres
         let stored = try await rows("""
             INSERT INTO execution_observations (
                 web_task_id, scheduler_task_id, status, retry_state, attempt_count, max_attempts,
