@@ -30,7 +30,10 @@ final class BackgroundPageCheck: Sendable {
         outcome = Task.detached {
             let thread = NIOThreadPool(numberOfThreads: 1)
             thread.start()
-            let damage = try? await thread.runIfActive { Self.damage(in: connection) }
+            let damage = try? await thread.runIfActive {
+                Self.yieldToEveryOtherThread()
+                return Self.damage(in: connection)
+            }
             try? await thread.shutdownGracefully()
             running.withLockedValue { running in
                 connection.close()
@@ -46,6 +49,17 @@ final class BackgroundPageCheck: Sendable {
         running.withLockedValue { running in
             if running { sqlite3_interrupt(connection.handle) }
         }
+    }
+
+    /// Puts the calling thread in Linux's `SCHED_IDLE` class: the check reads on cores nothing
+    /// else wants, so that the first requests after a restart do not share a core with it.
+    private static func yieldToEveryOtherThread() {
+        #if os(Linux)
+        // SCHED_IDLE from <linux/sched.h>; Glibc's module leaves it out (it needs _GNU_SOURCE).
+        let idle: Int32 = 5
+        var parameters = sched_param()
+        _ = pthread_setschedparam(pthread_self(), idle, &parameters)
+        #endif
     }
 
     /// The damage the check reports, or the storage failure it ran into; nil when the file
