@@ -6,7 +6,7 @@
 public struct JSONObject: Sendable {
     /// UTF-8, appended in place: a page of fifty tasks adds about a thousand members, and
     /// appending to a `String` checks its storage and recounts its flags on every append.
-    /// Nested objects are written into the same bytes (`addObject`, `addObjects`).
+    /// Nested objects are written into the same bytes (`addObject`).
     private var bytes: [UInt8]
     private var isEmpty = true
 
@@ -57,21 +57,6 @@ public struct JSONObject: Sendable {
             return
         }
         appendNested(write)
-    }
-
-    /// Adds an array of one object per element, each written in place by `write`.
-    public mutating func addObjects<Elements: Sequence>(
-        _ key: String, _ elements: Elements, _ write: (Elements.Element, inout JSONObject) -> Void
-    ) {
-        appendKey(key)
-        bytes.append(UInt8(ascii: "["))
-        var first = true
-        for element in elements {
-            if !first { bytes.append(UInt8(ascii: ",")) }
-            first = false
-            appendNested { write(element, &$0) }
-        }
-        bytes.append(UInt8(ascii: "]"))
     }
 
     /// Adds an array of elements already written as JSON (each valid JSON).

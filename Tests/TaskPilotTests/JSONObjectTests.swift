@@ -22,8 +22,12 @@ import Testing
         object.add("max", Int64.max)
         object.addObject("none", nil)
         object.addObject("one") { $0.add("a", -7 as Int64?); $0.addObject("deeper") { _ in } }
-        object.addObjects("list", [1, 22] as [Int64]) { value, element in element.add("v", value) }
-        object.addObjects("empty", [Int64]()) { _, _ in }
+        object.addRawElements("list", [1, 22] as [Int64]) { value in
+            var element = JSONObject()
+            element.add("v", value)
+            return element.utf8
+        }
+        object.addRawElements("empty", [Int64]()) { _ in [] }
         object.add("after", "x")
         let expected = #"{"min":-9223372036854775808,"zero":0,"max":9223372036854775807,"none":null,"#
             + #""one":{"a":-7,"deeper":{}},"list":[{"v":1},{"v":22}],"empty":[],"after":"x"}"#
