@@ -164,25 +164,6 @@ public final class Database: Sendable {
         }
     }
 
-    /// The damage the check of `PageCheck.beside` found if it ended within `budget`; nil when
-    /// it found none, is still running, or none was asked for.
-    public func pageCheckOutcome(within budget: Duration) async -> SQLiteError? {
-        guard let backgroundCheck else { return nil }
-        return await withCheckedContinuation { continuation in
-            let answered = NIOLockedValueBox(false)
-            let answer = { @Sendable (damage: SQLiteError?) in
-                if answered.withLockedValue({ answered in defer { answered = true }; return !answered }) {
-                    continuation.resume(returning: damage)
-                }
-            }
-            Task { answer(await backgroundCheck.outcome.value) }
-            Task {
-                try? await Task.sleep(for: budget)
-                answer(nil)
-            }
-        }
-    }
-
     /// Lets queued work finish, then closes every connection. Later calls fail.
     public func close() async throws {
         guard openState.withLockedValue({ open in defer { open = false }; return open }) else { return }

@@ -50,8 +50,8 @@ struct DatabaseFileTests {
             _ = try await TaskPilotDatabase.open(path: path)
         }
         #expect(error?.description.hasPrefix("cannot use database \(path): ") == true)
-        // The service checks the pages beside its first requests, but a file this small within
-        // the moment it waits for the check: refused, as before.
+        // The service checks a large file's pages beside its first requests, but a file this
+        // small before serving: refused, as before.
         let served = await #expect(throws: StartupError.self) {
             _ = try await buildApplication(testConfiguration(database: path), logger: quietLogger)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SQLiteDB
 
@@ -60,12 +61,11 @@ struct TaskPilotStorage: Sendable {
             onCommit = { metrics.recordCommit(writes: $0, duration: $1) }
         }
         // Checking every page takes seconds on a large file, which a restart should not wait
-        // for; a small one is checked within 50 ms, and refused damaged, as before.
-        let (database, applied) = try await TaskPilotDatabase.open(path: configuration.databasePath, onCommit: onCommit, pageCheck: .beside)
-        if let damage = await database.pageCheckOutcome(within: .milliseconds(50)) {
-            try? await database.close()
-            throw StartupError(description: "cannot use database \(configuration.databasePath): \(damage.message)")
-        }
+        // for; a file up to 32 MiB (a fifth of a second) is checked first, and refused damaged.
+        let size = (try? FileManager.default.attributesOfItem(atPath: configuration.databasePath)[.size] as? Int) ?? 0
+        let (database, applied) = try await TaskPilotDatabase.open(
+            path: configuration.databasePath, onCommit: onCommit, pageCheck: size > 32 << 20 ? .beside : .beforeOpening
+        )
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)", "db": "\(configuration.databasePath)"])
         }
